@@ -1,0 +1,25 @@
+"""The record each loss module keeps about its losses, gathered by :mod:`lossbook.catalog`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """One row of the catalog.
+
+    name      -- the function's name in lossbook (``"mse_loss"``)
+    module    -- its ``nn.Module`` twin's name in lossbook (``"MSELoss"``)
+    family    -- "regression", "classification", "imbalance", "metric" or "ranking"
+    pytorch   -- the PyTorch function it equals (``"torch.nn.functional.mse_loss"``), or None
+    chapter   -- the book page that derives it (``"chapters/regression-losses"``)
+    use_when  -- one line: when to reach for it
+    """
+
+    name: str
+    module: str
+    family: str
+    pytorch: Optional[str]
+    chapter: str
+    use_when: str
