@@ -19,10 +19,16 @@ def catalog() -> List[LossInfo]:
     return [info for module in _MODULES for info in module.CATALOG]
 
 
-def catalog_markdown() -> str:
-    """The catalog as a Markdown table (for ``IPython.display.Markdown``)."""
-    rows = ["| loss | module | family | PyTorch twin | use it when |", "|---|---|---|---|---|"]
+def catalog_markdown(*, links: bool = False) -> str:
+    """The catalog as a Markdown table (for ``IPython.display.Markdown``).
+
+    With ``links=True`` the chapter column holds MyST ``{doc}`` links, for the book.
+    """
+    rows = ["| loss | module | family | PyTorch twin | chapter | use it when |",
+            "|---|---|---|---|---|---|"]
     for info in catalog():
         twin = f"`{info.pytorch}`" if info.pytorch else "none"
-        rows.append(f"| `lossbook.{info.name}` | `{info.module}` | {info.family} | {twin} | {info.use_when} |")
+        chapter = f"{{doc}}`/{info.chapter}`" if links else info.chapter
+        rows.append(f"| `lb.{info.name}` | `lb.{info.module}` | {info.family} | {twin} | {chapter} "
+                    f"| {info.use_when} |")
     return "\n".join(rows)

@@ -30,6 +30,7 @@ def execute(path: pathlib.Path, timeout: int = 600) -> float:
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata.setdefault("language_info", {"name": "python"})
     os.environ["LOSSBOOK_DEVICE"] = "cpu"
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as in the test run (tests/conftest.py)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
