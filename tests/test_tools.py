@@ -29,3 +29,13 @@ def test_student_version_clears_outputs_and_keeps_checks(tmp_path):
     assert student.cells[0].source == "# YOUR CODE HERE\nraise NotImplementedError()\n"
     assert student.cells[0].outputs == [] and student.cells[0].execution_count is None
     assert student.cells[1].source == "assert y == 2"
+
+
+def test_prefix_citations_is_idempotent_and_prefixes_every_key():
+    import prefix_citations as pc
+    text = ("See {cite}`a2020,b2021` and {cite:p}`c2019`.\n\n"
+            "```{bibliography}\n:filter: docname in docnames\n```\n")
+    once = pc.prefix_markdown(text, "ch-")
+    assert "{cite}`ch-a2020,ch-b2021`" in once and "{cite:p}`ch-c2019`" in once
+    assert ":filter: docname in docnames\n:keyprefix: ch-\n```" in once
+    assert pc.prefix_markdown(once, "ch-") == once

@@ -1,0 +1,646 @@
+"""Metric-learning losses: train an embedding whose distances mean something.
+
+Derived in chapters/metric-learning. Three exact twins of PyTorch and five losses it lacks:
+
+* :func:`hinge_embedding_loss`, :func:`cosine_embedding_loss`, :func:`triplet_margin_loss` --
+  the twins, equal to ``torch.nn.functional``'s in values and gradients for every option;
+* :func:`contrastive_loss` -- pairs pulled together or pushed past a margin (Hadsell et al. 2006);
+* :func:`batch_all_triplet_loss`, :func:`batch_hard_triplet_loss` -- triplets mined online
+  from the labels of one batch (Schroff et al. 2015; Hermans et al. 2017);
+* :func:`binomial_deviance_loss` -- a logistic loss on every pairwise cosine similarity of a
+  batch (Yi et al. 2014);
+* :func:`info_nce_loss` -- InfoNCE / NT-Xent for two views of a batch (van den Oord et al.
+  2018; Chen et al. 2020).
+
+Two helpers build the matrices the batch losses share: :func:`euclidean_distance_matrix`
+(with a gradient that stays finite on the diagonal) and :func:`cosine_similarity_matrix`.
+
+Conventions. Embeddings are floating tensors, one row per example. Labels are integer class
+ids (``torch.long`` or any integer dtype; never float, never bool). lossbook is stricter
+than PyTorch: targets must be exactly 1 or -1 (1 or 0 for the contrastive loss), shapes must
+agree exactly, and margins or temperatures that make a loss meaningless raise ``ValueError``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Tuple, Union
+
+import torch
+import torch.nn as nn
+
+from ._registry import LossInfo
+from ._validation import (check_floating, check_pair, check_reduction, check_same_device,
+                          check_same_shape, check_scalar, check_tensor, fail, reduce)
+
+__all__ = [
+    "hinge_embedding_loss", "HingeEmbeddingLoss",
+    "cosine_embedding_loss", "CosineEmbeddingLoss",
+    "triplet_margin_loss", "TripletMarginLoss",
+    "contrastive_loss", "ContrastiveLoss",
+    "batch_all_triplet_loss", "BatchAllTripletLoss",
+    "batch_hard_triplet_loss", "BatchHardTripletLoss",
+    "binomial_deviance_loss", "BinomialDevianceLoss",
+    "info_nce_loss", "InfoNCELoss",
+    "euclidean_distance_matrix", "cosine_similarity_matrix",
+]
+
+# ATen adds this to each squared norm in cosine_embedding_loss (aten/src/ATen/native/Loss.cpp).
+_COSINE_EPSILON = 1e-12
+
+
+# --------------------------------------------------------------------------- target checks
+
+def _check_target_values(target: object, like: torch.Tensor, like_name: str, fn: str,
+                         allowed: Tuple[int, int], *, same_shape: bool = True) -> None:
+    """``target`` is a real (integer or floating) tensor holding only the two ``allowed`` values."""
+    check_tensor(target, "target", fn)
+    if target.dtype == torch.bool or target.is_complex():
+        fail(TypeError, fn, "target", f"a real tensor of {allowed[0]} and {allowed[1]}",
+             f"dtype {target.dtype}")
+    check_same_device(fn, **{like_name: like, "target": target})
+    if same_shape:
+        check_same_shape(like, like_name, target, "target", fn)
+    if target.numel():
+        with torch.no_grad():
+            bad = (target != allowed[0]) & (target != allowed[1])
+            if bool(bad.any()):
+                fail(ValueError, fn, "target", f"{allowed[0]} or {allowed[1]} everywhere",
+                     f"{target[bad].flatten()[0].item():.4g} (among others)")
+
+
+def _check_labels(embeddings: object, labels: object, fn: str) -> None:
+    """``embeddings`` (B, D) floating; ``labels`` (B,) integer class ids on the same device."""
+    check_floating(embeddings, "embeddings", fn)
+    if embeddings.dim() != 2:
+        fail(ValueError, fn, "embeddings", "a tensor of shape (B, D)", f"shape {tuple(embeddings.shape)}")
+    check_tensor(labels, "labels", fn)
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        fail(TypeError, fn, "labels", "an integer tensor of class ids (torch.long)", f"dtype {labels.dtype}")
+    check_same_device(fn, embeddings=embeddings, labels=labels)
+    if labels.shape != embeddings.shape[:1]:
+        fail(ValueError, fn, "labels", f"of shape (B,) = ({embeddings.shape[0]},), one per embedding",
+             f"shape {tuple(labels.shape)}")
+
+
+def _check_margin(margin: object, fn: str) -> None:
+    check_scalar(margin, "margin", fn, low=0, low_open=True)
+
+
+# --------------------------------------------------------------------------- pairwise matrices
+
+def _safe_sqrt(squared: torch.Tensor) -> torch.Tensor:
+    """sqrt with gradient 0 (not inf, not NaN) where the argument is 0.
+
+    The derivative of sqrt(s) is 1 / (2 sqrt(s)), infinite at s = 0; times the zero gradient
+    of s there it would give 0 * inf = NaN. Evaluating sqrt at 1 on those entries (and masking
+    the result) keeps every gradient finite.
+    """
+    positive = squared > 0
+    return torch.where(positive, torch.sqrt(torch.where(positive, squared, 1.0)), 0.0)
+
+
+def euclidean_distance_matrix(embeddings: torch.Tensor, *, squared: bool = False) -> torch.Tensor:
+    r"""All pairwise Euclidean distances of a batch: (B, D) -> (B, B).
+
+    .. math:: d_{ij}^2 = \lVert x_i \rVert^2 + \lVert x_j \rVert^2 - 2\, x_i^\top x_j
+
+    computed from the Gram matrix (memory B², not B²D), clamped at 0 against rounding, with the
+    diagonal set to exactly 0. With ``squared=False`` the square root is taken safely, so the
+    gradient is finite on the diagonal and wherever two embeddings coincide.
+    """
+    fn = "euclidean_distance_matrix"
+    check_floating(embeddings, "embeddings", fn)
+    if embeddings.dim() != 2:
+        fail(ValueError, fn, "embeddings", "a tensor of shape (B, D)", f"shape {tuple(embeddings.shape)}")
+    return _distance_matrix(embeddings, squared)
+
+
+def _distance_matrix(x: torch.Tensor, squared: bool) -> torch.Tensor:
+    gram = x @ x.T
+    sq_norms = torch.diagonal(gram)
+    sq = (sq_norms[:, None] + sq_norms[None, :] - 2 * gram).clamp_min(0)
+    eye = torch.eye(x.shape[0], dtype=torch.bool, device=x.device)
+    sq = sq.masked_fill(eye, 0.0)
+    return sq if squared else _safe_sqrt(sq)
+
+
+def cosine_similarity_matrix(embeddings: torch.Tensor, *, eps: float = 1e-8) -> torch.Tensor:
+    r"""All pairwise cosine similarities of a batch: (B, D) -> (B, B).
+
+    .. math:: S_{ij} = \frac{x_i^\top x_j}{\max(\lVert x_i \rVert, \epsilon)\,\max(\lVert x_j \rVert, \epsilon)}
+
+    This is the matrix the binomial deviance loss needs. Note that
+    ``F.cosine_similarity(x, x)`` is *not* it: that compares row i with row i only and returns
+    B ones.
+    """
+    fn = "cosine_similarity_matrix"
+    check_floating(embeddings, "embeddings", fn)
+    if embeddings.dim() != 2:
+        fail(ValueError, fn, "embeddings", "a tensor of shape (B, D)", f"shape {tuple(embeddings.shape)}")
+    check_scalar(eps, "eps", fn, low=0, low_open=True)
+    return _cosine_matrix(embeddings, eps)
+
+
+def _cosine_matrix(x: torch.Tensor, eps: float) -> torch.Tensor:
+    unit = x / torch.linalg.vector_norm(x, dim=-1, keepdim=True).clamp_min(eps)
+    return unit @ unit.T
+
+
+# --------------------------------------------------------------------------- hinge embedding
+
+def hinge_embedding_loss(input: torch.Tensor, target: torch.Tensor, margin: float = 1.0,
+                         reduction: str = "mean") -> torch.Tensor:
+    r"""Hinge embedding loss; equals ``F.hinge_embedding_loss``.
+
+    .. math::
+        \ell_n = \begin{cases} x_n & y_n = 1 \\ \max(0, \text{margin} - x_n) & y_n = -1 \end{cases}
+
+    ``input`` is usually a distance (for instance the L1 distance between two embeddings):
+    similar pairs (:math:`y = 1`) are penalised by their distance, dissimilar pairs
+    (:math:`y = -1`) until their distance reaches ``margin``.
+
+    Shapes: ``input`` any shape, ``target`` the same shape (integer or floating, values 1 or
+    -1). ``reduction='none'`` returns that shape; 'mean' of an empty input is NaN as in PyTorch.
+
+    Stricter than PyTorch: every target must be 1 or -1 (PyTorch silently gives an element
+    whose target is neither the sum of both branches, as with ``torch.randn`` targets) and the
+    two tensors must have the same shape (PyTorch broadcasts).
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "hinge_embedding_loss"
+    check_floating(input, "input", fn)
+    _check_target_values(target, input, "input", fn, (1, -1))
+    check_scalar(margin, "margin", fn)
+    check_reduction(reduction, fn)
+    loss = torch.where(target == 1, input, torch.clamp_min(margin - input, 0))
+    return reduce(loss, reduction)
+
+
+class HingeEmbeddingLoss(nn.Module):
+    """Module twin of :func:`hinge_embedding_loss` (and of ``torch.nn.HingeEmbeddingLoss``)."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(margin, "margin", "HingeEmbeddingLoss")
+        check_reduction(reduction, "HingeEmbeddingLoss")
+        self.margin, self.reduction = margin, reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- cosine embedding
+
+def cosine_embedding_loss(input1: torch.Tensor, input2: torch.Tensor, target: torch.Tensor,
+                          margin: float = 0.0, reduction: str = "mean") -> torch.Tensor:
+    r"""Cosine embedding loss; equals ``F.cosine_embedding_loss``.
+
+    .. math::
+        \cos_n = \frac{x_{1,n}^\top x_{2,n}}{\sqrt{(\lVert x_{1,n}\rVert^2 + \epsilon)
+                 (\lVert x_{2,n}\rVert^2 + \epsilon)}}, \qquad
+        \ell_n = \begin{cases} 1 - \cos_n & y_n = 1 \\ \max(0, \cos_n - \text{margin}) & y_n = -1 \end{cases}
+
+    with :math:`\epsilon = 10^{-12}` added to each *squared* norm, exactly as ATen does (so a
+    zero vector has cosine 0 with everything, not NaN).
+
+    Shapes: ``input1`` and ``input2`` (N, D) with ``target`` (N,), or (D,) with a scalar
+    ``target``; 'none' returns (N,) or a scalar.
+
+    Stricter than PyTorch: targets must be 1 or -1 (PyTorch gives 0 loss to any other value),
+    ``input1`` and ``input2`` must have the same shape, and ``margin`` must lie in [-1, 1] (a
+    margin of 1 or more switches the dissimilar branch off for good).
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "cosine_embedding_loss"
+    check_pair(input1, input2, fn, input_name="input1", target_name="input2")
+    if input1.dim() not in (1, 2):
+        fail(ValueError, fn, "input1", "a tensor of shape (N, D) or (D,)", f"shape {tuple(input1.shape)}")
+    _check_target_values(target, input1, "input1", fn, (1, -1), same_shape=False)
+    if target.shape != input1.shape[:-1]:
+        fail(ValueError, fn, "target", f"of shape {tuple(input1.shape[:-1])}, one per row of `input1`",
+             f"shape {tuple(target.shape)}")
+    check_scalar(margin, "margin", fn, low=-1, high=1)
+    check_reduction(reduction, fn)
+    prod_sum = (input1 * input2).sum(-1)
+    mag_square1 = (input1 * input1).sum(-1) + _COSINE_EPSILON
+    mag_square2 = (input2 * input2).sum(-1) + _COSINE_EPSILON
+    cos = prod_sum / torch.sqrt(mag_square1 * mag_square2)
+    loss = torch.where(target == 1, 1 - cos, torch.clamp_min(cos - margin, 0))
+    return reduce(loss, reduction)
+
+
+class CosineEmbeddingLoss(nn.Module):
+    """Module twin of :func:`cosine_embedding_loss` (and of ``torch.nn.CosineEmbeddingLoss``)."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(margin, "margin", "CosineEmbeddingLoss", low=-1, high=1)
+        check_reduction(reduction, "CosineEmbeddingLoss")
+        self.margin, self.reduction = margin, reduction
+
+    def forward(self, input1: torch.Tensor, input2: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- triplet margin
+
+def _pairwise_distance(x1: torch.Tensor, x2: torch.Tensor, p: float, eps: float) -> torch.Tensor:
+    """PyTorch's ``pairwise_distance``: the p-norm of ``x1 - x2 + eps`` over the last dimension.
+
+    The eps is added to the *difference*, so two identical vectors are at distance
+    ``eps * D ** (1 / p)``, not 0: this keeps the norm's gradient defined.
+    """
+    return torch.linalg.vector_norm(x1 - x2 + eps, ord=p, dim=-1)
+
+
+def triplet_margin_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-06, swap: bool = False,
+                        reduction: str = "mean") -> torch.Tensor:
+    r"""Triplet margin loss; equals ``F.triplet_margin_loss``.
+
+    .. math::
+        \ell_n = \max\bigl(0,\; d(a_n, p_n) - d(a_n, n_n) + \text{margin}\bigr), \qquad
+        d(x, y) = \lVert x - y + \epsilon \rVert_p
+
+    PyTorch's distance adds ``eps`` to the difference, and so does this one. With
+    ``swap=True`` the negative distance is :math:`\min(d(a, n), d(p, n))`, the "distance swap"
+    of Balntas et al. (2016): the harder of the two negatives the triplet offers.
+
+    Shapes: ``anchor``, ``positive``, ``negative`` all (N, D), or all (D,) for one triplet;
+    'none' returns (N,) or a scalar.
+
+    As in PyTorch, ``margin`` must be > 0. Stricter than PyTorch: the three tensors must have
+    the same shape (PyTorch broadcasts), ``p`` must be > 0 and ``eps`` >= 0.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "triplet_margin_loss"
+    check_pair(anchor, positive, fn, input_name="anchor", target_name="positive")
+    check_pair(anchor, negative, fn, input_name="anchor", target_name="negative")
+    if anchor.dim() not in (1, 2):
+        fail(ValueError, fn, "anchor", "a tensor of shape (N, D) or (D,)", f"shape {tuple(anchor.shape)}")
+    _check_margin(margin, fn)
+    check_scalar(p, "p", fn, low=0, low_open=True)
+    check_scalar(eps, "eps", fn, low=0)
+    if not isinstance(swap, bool):
+        fail(TypeError, fn, "swap", "a bool", type(swap).__name__)
+    check_reduction(reduction, fn)
+    dist_pos = _pairwise_distance(anchor, positive, p, eps)
+    dist_neg = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = torch.minimum(dist_neg, _pairwise_distance(positive, negative, p, eps))
+    loss = torch.clamp_min(margin + dist_pos - dist_neg, 0)
+    return reduce(loss, reduction)
+
+
+class TripletMarginLoss(nn.Module):
+    """Module twin of :func:`triplet_margin_loss` (and of ``torch.nn.TripletMarginLoss``)."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-06, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        fn = "TripletMarginLoss"
+        _check_margin(margin, fn)
+        check_scalar(p, "p", fn, low=0, low_open=True)
+        check_scalar(eps, "eps", fn, low=0)
+        check_reduction(reduction, fn)
+        self.margin, self.p, self.eps, self.swap, self.reduction = margin, p, eps, swap, reduction
+
+    def forward(self, anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
+        return triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                   eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- contrastive
+
+def contrastive_loss(x1: torch.Tensor, x2: torch.Tensor, target: torch.Tensor, *, margin: float = 1.0,
+                     reduction: str = "mean") -> torch.Tensor:
+    r"""Contrastive loss on pairs of embeddings (Chopra et al. 2005; Hadsell et al. 2006).
+
+    .. math::
+        \ell_n = y_n\, d_n^2 + (1 - y_n)\, \max(0, \text{margin} - d_n)^2, \qquad
+        d_n = \lVert x_{1,n} - x_{2,n} \rVert_2
+
+    **target 1 means similar, 0 dissimilar.** Similar pairs are pulled together by their
+    squared distance; dissimilar pairs are pushed apart only until they are ``margin`` apart.
+    The margin applies to *dissimilar* pairs: it is how far apart they must be, not a
+    tolerance for similar ones.
+
+    Hadsell et al. (2006) write the same loss with the opposite labels (:math:`Y = 0` for
+    similar pairs) and a factor 1/2 on both terms: their :math:`L` equals
+    ``0.5 * contrastive_loss(x1, x2, 1 - Y)``.
+
+    :math:`d^2` is computed as a sum of squares (no square root), and :math:`d` for the
+    margin term with a safe square root, so the gradient is finite (zero) when
+    ``x1 == x2``.
+
+    Shapes: ``x1``, ``x2`` (N, D) with ``target`` (N,), or (D,) with a scalar ``target``;
+    ``target`` integer, floating or bool with values 0 and 1. 'none' returns (N,) or a scalar.
+    ``margin`` must be > 0.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "contrastive_loss"
+    check_pair(x1, x2, fn, input_name="x1", target_name="x2")
+    if x1.dim() not in (1, 2):
+        fail(ValueError, fn, "x1", "a tensor of shape (N, D) or (D,)", f"shape {tuple(x1.shape)}")
+    check_tensor(target, "target", fn)
+    if target.dtype == torch.bool:
+        target = target.to(torch.long)
+    _check_target_values(target, x1, "x1", fn, (1, 0), same_shape=False)
+    if target.shape != x1.shape[:-1]:
+        fail(ValueError, fn, "target", f"of shape {tuple(x1.shape[:-1])}, one per pair", f"shape {tuple(target.shape)}")
+    _check_margin(margin, fn)
+    check_reduction(reduction, fn)
+    sq_dist = ((x1 - x2) ** 2).sum(-1)
+    dist = _safe_sqrt(sq_dist)
+    y = target.to(x1.dtype)
+    loss = y * sq_dist + (1 - y) * torch.clamp_min(margin - dist, 0) ** 2
+    return reduce(loss, reduction)
+
+
+class ContrastiveLoss(nn.Module):
+    """Module twin of :func:`contrastive_loss`; ``forward(x1, x2, target)``, target 1 = similar."""
+
+    def __init__(self, *, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_margin(margin, "ContrastiveLoss")
+        check_reduction(reduction, "ContrastiveLoss")
+        self.margin, self.reduction = margin, reduction
+
+    def forward(self, x1: torch.Tensor, x2: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return contrastive_loss(x1, x2, target, margin=self.margin, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- online mining
+
+def _label_masks(labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(B, B) boolean masks: positive pairs (same label, i != j) and negative pairs."""
+    same = labels[:, None] == labels[None, :]
+    eye = torch.eye(labels.shape[0], dtype=torch.bool, device=labels.device)
+    return same & ~eye, ~same
+
+
+def batch_all_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, margin: float = 1.0,
+                           squared: bool = False, reduction: str = "mean",
+                           return_fraction: bool = False
+                           ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
+    r"""Triplet loss over every valid triplet of a batch ("batch all", Hermans et al. 2017).
+
+    For all (a, p, n) with :math:`y_a = y_p`, :math:`a \ne p` and :math:`y_n \ne y_a`:
+
+    .. math:: \ell_{apn} = \max(0,\; d_{ap} - d_{an} + \text{margin})
+
+    with :math:`d` the Euclidean distance (squared if ``squared=True``, as in FaceNet).
+    The triplets are a (B, B, B) mask built from the labels, so nothing is sampled and
+    nothing loops.
+
+    ``reduction='mean'`` averages over the *active* triplets (those with
+    :math:`\ell_{apn} > 0`), the variant Hermans et al. call "BA≠0": averaging over all valid
+    triplets would let the many easy ones (loss 0) shrink the gradient as training
+    progresses. With no active triplet the loss is 0. 'sum' adds every valid triplet's loss;
+    'none' returns the (B, B, B) tensor of triplet losses, 0 where the triplet is not valid.
+    An anchor without a positive or a negative in the batch forms no triplet.
+
+    ``return_fraction=True`` also returns the fraction of valid triplets that are active (a
+    float tensor without gradient; 0 when the batch has no valid triplet), a useful training
+    signal: it falls as the embedding improves.
+
+    Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer. ``margin`` must be > 0.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "batch_all_triplet_loss"
+    _check_labels(embeddings, labels, fn)
+    _check_margin(margin, fn)
+    check_reduction(reduction, fn)
+    dist = _distance_matrix(embeddings, squared)
+    positive, negative = _label_masks(labels)
+    valid = positive[:, :, None] & negative[:, None, :]
+    triplet = torch.clamp_min(dist[:, :, None] - dist[:, None, :] + margin, 0)
+    triplet = torch.where(valid, triplet, 0.0)
+    active = triplet > 0
+    if reduction == "none":
+        loss = triplet
+    elif reduction == "sum":
+        loss = triplet.sum()
+    else:
+        loss = triplet.sum() / active.sum().clamp_min(1)
+    if not return_fraction:
+        return loss
+    with torch.no_grad():
+        fraction = active.sum().to(embeddings.dtype) / valid.sum().clamp_min(1).to(embeddings.dtype)
+    return loss, fraction
+
+
+class BatchAllTripletLoss(nn.Module):
+    """Module twin of :func:`batch_all_triplet_loss`; ``forward(embeddings, labels)``."""
+
+    def __init__(self, *, margin: float = 1.0, squared: bool = False, reduction: str = "mean",
+                 return_fraction: bool = False) -> None:
+        super().__init__()
+        _check_margin(margin, "BatchAllTripletLoss")
+        check_reduction(reduction, "BatchAllTripletLoss")
+        self.margin, self.squared, self.reduction = margin, squared, reduction
+        self.return_fraction = return_fraction
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor):
+        return batch_all_triplet_loss(embeddings, labels, margin=self.margin, squared=self.squared,
+                                      reduction=self.reduction, return_fraction=self.return_fraction)
+
+
+def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, margin: float = 1.0,
+                            squared: bool = False, reduction: str = "mean") -> torch.Tensor:
+    r"""Triplet loss of the hardest positive and hardest negative of each anchor ("batch hard").
+
+    For each anchor :math:`a` of the batch (Hermans et al. 2017):
+
+    .. math::
+        \ell_a = \max\Bigl(0,\; \max_{p:\, y_p = y_a,\, p \ne a} d_{ap}
+                 - \min_{n:\, y_n \ne y_a} d_{an} + \text{margin}\Bigr)
+
+    the farthest same-class example against the nearest other-class example. Schroff et al.
+    (2015) found the very hardest negatives can lead to bad local minima early in training
+    (and mined *semi-hard* ones); Hermans et al. showed batch-hard works well with P classes
+    times K examples per batch.
+
+    Anchors with no positive or no negative in the batch are excluded: 'none' gives them 0
+    in the (B,) result, and 'mean' averages over the valid anchors only (0 if there is none).
+    'sum' adds the per-anchor losses.
+
+    Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer. ``margin`` must be > 0;
+    ``squared=True`` uses squared Euclidean distances.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "batch_hard_triplet_loss"
+    _check_labels(embeddings, labels, fn)
+    _check_margin(margin, fn)
+    check_reduction(reduction, fn)
+    dist = _distance_matrix(embeddings, squared)
+    positive, negative = _label_masks(labels)
+    # Distances are >= 0, so 0 never wins the max over positives; the largest finite number
+    # never wins the min over negatives (and an anchor without either is excluded below).
+    hardest_pos = torch.where(positive, dist, 0.0).amax(dim=1)
+    hardest_neg = torch.where(negative, dist, torch.finfo(dist.dtype).max).amin(dim=1)
+    valid = positive.any(dim=1) & negative.any(dim=1)
+    per_anchor = torch.where(valid, torch.clamp_min(hardest_pos - hardest_neg + margin, 0), 0.0)
+    if reduction == "mean":
+        return per_anchor.sum() / valid.sum().clamp_min(1)
+    return reduce(per_anchor, reduction)
+
+
+class BatchHardTripletLoss(nn.Module):
+    """Module twin of :func:`batch_hard_triplet_loss`; ``forward(embeddings, labels)``."""
+
+    def __init__(self, *, margin: float = 1.0, squared: bool = False, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_margin(margin, "BatchHardTripletLoss")
+        check_reduction(reduction, "BatchHardTripletLoss")
+        self.margin, self.squared, self.reduction = margin, squared, reduction
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return batch_hard_triplet_loss(embeddings, labels, margin=self.margin, squared=self.squared,
+                                       reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- binomial deviance
+
+def binomial_deviance_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, alpha: float = 2.0,
+                           beta: float = 0.5, cost: float = 25.0) -> torch.Tensor:
+    r"""Binomial deviance loss over every pair of a batch (Yi et al. 2014).
+
+    With :math:`S` the (B, B) matrix of pairwise cosine similarities of the batch,
+
+    .. math::
+        L = \sum_{i \ne j} W_{ij} \ln\bigl(1 + e^{-\alpha (S_{ij} - \beta) M_{ij}}\bigr), \qquad
+        M_{ij} = \begin{cases} 1 & y_i = y_j \\ -C & y_i \ne y_j \end{cases}, \quad
+        W_{ij} = \begin{cases} 1/n_+ & y_i = y_j \\ 1/n_- & y_i \ne y_j \end{cases}
+
+    where :math:`n_+` and :math:`n_-` count the positive and negative (ordered) pairs. So
+    :math:`L` is the mean logistic loss over positive pairs, which want :math:`S > \beta`,
+    plus the mean over negative pairs, which want :math:`S < \beta` and are weighted by the
+    cost :math:`C` inside the exponent (there are far more of them, and a negative pair with
+    high similarity is the costly mistake in re-identification). The diagonal (each
+    embedding with itself, similarity 1) is not a pair. A batch with no positive (or no
+    negative) pair has no such term. Each log term is a ``softplus``, stable for any input.
+
+    ``alpha`` (> 0) scales the similarities, ``beta`` shifts them, ``cost`` (> 0) is
+    :math:`C`. The defaults are α = 2, β = 0.5, C = 25. The loss is a scalar for the batch
+    (there is no ``reduction``: W already averages).
+
+    Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer.
+
+    Derived in chapters/metric-learning, which also shows what a popular implementation gets
+    wrong (a similarity that is not pairwise, and a graph cut by ``Variable``).
+    """
+    fn = "binomial_deviance_loss"
+    _check_labels(embeddings, labels, fn)
+    check_scalar(alpha, "alpha", fn, low=0, low_open=True)
+    check_scalar(beta, "beta", fn)
+    check_scalar(cost, "cost", fn, low=0, low_open=True)
+    sim = _cosine_matrix(embeddings, 1e-8)
+    positive, negative = _label_masks(labels)
+    pos_terms = torch.nn.functional.softplus(-alpha * (sim - beta))
+    neg_terms = torch.nn.functional.softplus(alpha * cost * (sim - beta))
+    pos_mean = torch.where(positive, pos_terms, 0.0).sum() / positive.sum().clamp_min(1)
+    neg_mean = torch.where(negative, neg_terms, 0.0).sum() / negative.sum().clamp_min(1)
+    return pos_mean + neg_mean
+
+
+class BinomialDevianceLoss(nn.Module):
+    """Module twin of :func:`binomial_deviance_loss`; ``forward(embeddings, labels)``."""
+
+    def __init__(self, *, alpha: float = 2.0, beta: float = 0.5, cost: float = 25.0) -> None:
+        super().__init__()
+        fn = "BinomialDevianceLoss"
+        check_scalar(alpha, "alpha", fn, low=0, low_open=True)
+        check_scalar(beta, "beta", fn)
+        check_scalar(cost, "cost", fn, low=0, low_open=True)
+        self.alpha, self.beta, self.cost = alpha, beta, cost
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return binomial_deviance_loss(embeddings, labels, alpha=self.alpha, beta=self.beta, cost=self.cost)
+
+
+# --------------------------------------------------------------------------- InfoNCE / NT-Xent
+
+def info_nce_loss(z1: torch.Tensor, z2: torch.Tensor, *, temperature: float = 0.1,
+                  reduction: str = "mean") -> torch.Tensor:
+    r"""InfoNCE / NT-Xent for two views of a batch (van den Oord et al. 2018; Chen et al. 2020).
+
+    Stack the two views into :math:`2N` embeddings :math:`z_1, \dots, z_{2N}`; the positive
+    of :math:`z_k` is the other view of the same example, :math:`z_{k \pm N}`, and the other
+    :math:`2N - 2` embeddings are its negatives. With cosine similarities
+    :math:`s_{kj}` and temperature :math:`\tau`:
+
+    .. math::
+        \ell_k = -\log \frac{\exp(s_{k, k^+} / \tau)}{\sum_{j \ne k} \exp(s_{kj} / \tau)}
+               = -\frac{s_{k,k^+}}{\tau} + \operatorname{logsumexp}_{j \ne k} \frac{s_{kj}}{\tau}
+
+    a softmax cross-entropy in which the classes are the other embeddings of the batch and the
+    right class is the positive. The self-similarity :math:`s_{kk} = 1` is masked out.
+
+    ``temperature`` (> 0): Chen et al. compare several values and find 0.1 best in their
+    ImageNet setting; lossbook's default is 0.1. The best value depends on the data and the
+    batch size, so tune it. A lower temperature concentrates the gradient on the hardest
+    negatives.
+
+    Shapes: ``z1``, ``z2`` (N, D), row n of each a view of example n. 'none' returns the
+    (2N,) per-embedding losses (the first N anchored in ``z1``); 'mean' averages them, as
+    SimCLR does.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "info_nce_loss"
+    check_pair(z1, z2, fn, input_name="z1", target_name="z2")
+    if z1.dim() != 2:
+        fail(ValueError, fn, "z1", "a tensor of shape (N, D)", f"shape {tuple(z1.shape)}")
+    check_scalar(temperature, "temperature", fn, low=0, low_open=True)
+    check_reduction(reduction, fn)
+    n = z1.shape[0]
+    logits = _cosine_matrix(torch.cat([z1, z2]), 1e-8) / temperature
+    eye = torch.eye(2 * n, dtype=torch.bool, device=z1.device)
+    logits = logits.masked_fill(eye, -math.inf)
+    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z1.device)
+    positive_logit = logits.gather(1, partner[:, None]).squeeze(1)
+    loss = torch.logsumexp(logits, dim=1) - positive_logit
+    return reduce(loss, reduction)
+
+
+class InfoNCELoss(nn.Module):
+    """Module twin of :func:`info_nce_loss`; ``forward(z1, z2)``."""
+
+    def __init__(self, *, temperature: float = 0.1, reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(temperature, "temperature", "InfoNCELoss", low=0, low_open=True)
+        check_reduction(reduction, "InfoNCELoss")
+        self.temperature, self.reduction = temperature, reduction
+
+    def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        return info_nce_loss(z1, z2, temperature=self.temperature, reduction=self.reduction)
+
+
+CATALOG = (
+    LossInfo("hinge_embedding_loss", "HingeEmbeddingLoss", "metric",
+             "torch.nn.functional.hinge_embedding_loss", "chapters/metric-learning",
+             "your input is already a distance per pair, with targets 1 (similar) or -1 (dissimilar)"),
+    LossInfo("cosine_embedding_loss", "CosineEmbeddingLoss", "metric",
+             "torch.nn.functional.cosine_embedding_loss", "chapters/metric-learning",
+             "you compare pairs of embeddings by angle, with targets 1 (similar) or -1 (dissimilar)"),
+    LossInfo("triplet_margin_loss", "TripletMarginLoss", "metric",
+             "torch.nn.functional.triplet_margin_loss", "chapters/metric-learning",
+             "you already form (anchor, positive, negative) triplets yourself"),
+    LossInfo("contrastive_loss", "ContrastiveLoss", "metric", None, "chapters/metric-learning",
+             "you have labelled pairs (1 similar, 0 dissimilar) and want Euclidean distances with a margin"),
+    LossInfo("batch_all_triplet_loss", "BatchAllTripletLoss", "metric", None, "chapters/metric-learning",
+             "you have class labels and want every valid triplet of the batch, averaged over the active ones"),
+    LossInfo("batch_hard_triplet_loss", "BatchHardTripletLoss", "metric", None, "chapters/metric-learning",
+             "you have class labels, batches of P classes x K examples, and want the hardest triplet per anchor"),
+    LossInfo("binomial_deviance_loss", "BinomialDevianceLoss", "metric", None, "chapters/metric-learning",
+             "you want a smooth loss on every pairwise cosine similarity of a labelled batch"),
+    LossInfo("info_nce_loss", "InfoNCELoss", "metric", None, "chapters/metric-learning",
+             "you have two views of each example and no labels (self-supervised contrastive learning)"),
+)
