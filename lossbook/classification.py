@@ -1,0 +1,586 @@
+"""Classification losses: the log-likelihood of a class under the model's distribution.
+
+Derived in chapters/binary-cross-entropy (two classes) and chapters/cross-entropy
+(many classes). Every loss here is an exact twin of its ``torch.nn.functional``
+namesake, written from scratch:
+
+* :func:`binary_cross_entropy` -- BCE on probabilities, each log clamped at -100;
+* :func:`binary_cross_entropy_with_logits` -- BCE on logits, with ``pos_weight``;
+* :func:`nll_loss` -- minus the log-probability of the true class;
+* :func:`cross_entropy` -- log-softmax followed by NLL, with class-index or
+  probability targets and label smoothing;
+* :func:`kl_div` -- the Kullback-Leibler divergence, with ``'batchmean'`` and
+  ``log_target``;
+
+and the two building blocks :func:`softmax` and :func:`log_softmax`, computed
+stably by subtracting the maximum (the log-sum-exp trick).
+
+lossbook is stricter than PyTorch where PyTorch accepts nonsense silently:
+BCE-with-logits targets outside [0, 1], ``nll_loss`` inputs that are not log-probabilities
+(probabilities or logits, which give a meaningless, even negative, loss),
+``kl_div`` inputs or targets that are not (log-)probabilities, float class
+indices, and tensors of different shapes all raise ``ValueError`` or
+``TypeError``. Each function's docstring lists its own checks.
+
+Shapes follow PyTorch. ``C`` is the number of classes; the class dimension is
+dimension 1, or dimension 0 for a single unbatched sample of shape (C,).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._registry import LossInfo
+from ._validation import (check_class_indices, check_floating, check_pair, check_reduction,
+                          check_same_device, check_same_dtype, check_same_shape, check_scalar,
+                          check_tensor, check_values_in, fail, reduce)
+
+__all__ = [
+    "softmax", "log_softmax",
+    "binary_cross_entropy", "BCELoss",
+    "binary_cross_entropy_with_logits", "BCEWithLogitsLoss",
+    "nll_loss", "NLLLoss",
+    "cross_entropy", "CrossEntropyLoss",
+    "kl_div", "KLDivLoss",
+]
+
+KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
+
+
+# --------------------------------------------------------------------------- softmax
+
+def softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+    r"""Softmax along ``dim``, stable for any finite input.
+
+    .. math:: \operatorname{softmax}(x)_c = \frac{e^{x_c - m}}{\sum_k e^{x_k - m}},
+              \qquad m = \max_k x_k
+
+    Subtracting the maximum changes nothing mathematically (it cancels between numerator
+    and denominator) but keeps every exponent <= 0, so ``exp`` cannot overflow and the
+    denominator is at least 1. Equals ``torch.softmax(input, dim)``.
+
+    Derived in chapters/cross-entropy.
+    """
+    check_floating(input, "input", "softmax")
+    # The shift is a constant for the gradient: softmax does not depend on it.
+    shifted = input - input.amax(dim=dim, keepdim=True).detach()
+    e = shifted.exp()
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
+    r"""Log-softmax along ``dim`` by the log-sum-exp trick.
+
+    .. math:: \log\operatorname{softmax}(x)_c = x_c - m - \log \sum_k e^{x_k - m},
+              \qquad m = \max_k x_k
+
+    Never ``log(softmax(x))``: a probability that underflows to 0 would give ``-inf``,
+    whereas this form stays finite for any finite input. Equals
+    ``torch.log_softmax(input, dim)``.
+
+    Derived in chapters/cross-entropy.
+    """
+    check_floating(input, "input", "log_softmax")
+    shifted = input - input.amax(dim=dim, keepdim=True).detach()
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
+# --------------------------------------------------------------------------- shared checks
+
+def _check_broadcast_weight(w: Optional[torch.Tensor], name: str, input: torch.Tensor, fn: str) -> None:
+    """A non-negative floating tensor that broadcasts to ``input``'s shape without enlarging it."""
+    if w is None:
+        return
+    check_floating(w, name, fn)
+    check_same_device(fn, input=input, **{name: w})
+    check_same_dtype(fn, input=input, **{name: w})
+    try:
+        ok = torch.broadcast_shapes(w.shape, input.shape) == input.shape
+    except RuntimeError:
+        ok = False
+    if not ok:
+        fail(ValueError, fn, name, f"broadcastable to the shape of `input` {tuple(input.shape)}",
+             f"shape {tuple(w.shape)}")
+    _check_non_negative(w, name, fn)
+
+
+def _check_non_negative(w: torch.Tensor, name: str, fn: str) -> None:
+    if w.numel():
+        with torch.no_grad():
+            ok = bool((w >= 0).all())
+        if not ok:
+            fail(ValueError, fn, name, "non-negative everywhere", f"minimum {w.min().item():.4g}")
+
+
+def _check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_classes: int, fn: str) -> None:
+    """``weight``: a non-negative floating tensor of shape (C,)."""
+    if weight is None:
+        return
+    check_floating(weight, "weight", fn)
+    check_same_device(fn, input=input, weight=weight)
+    check_same_dtype(fn, input=input, weight=weight)
+    if weight.shape != (num_classes,):
+        fail(ValueError, fn, "weight", f"a tensor of shape (C,) = ({num_classes},), one weight per class",
+             f"shape {tuple(weight.shape)}")
+    _check_non_negative(weight, "weight", fn)
+
+
+def _check_log_probs(x: torch.Tensor, name: str, fn: str) -> None:
+    """Log-probabilities are <= 0: probabilities and raw logits (almost always) are not."""
+    if x.numel():
+        with torch.no_grad():
+            ok = bool((x <= 0).all())
+        if not ok:
+            fail(ValueError, fn, name, "log-probabilities (<= 0 everywhere; apply log_softmax to logits)",
+                 f"maximum {x.max().item():.4g}")
+
+
+def _check_ignore_index(ignore_index: object, fn: str) -> None:
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        fail(TypeError, fn, "ignore_index", "an int", type(ignore_index).__name__)
+
+
+def _class_dim(input: torch.Tensor) -> int:
+    return 0 if input.dim() == 1 else 1
+
+
+def _check_logits_shape(input: torch.Tensor, fn: str) -> int:
+    """Input of shape (C,), (N, C) or (N, C, d1, ...) with C >= 1; returns C."""
+    if input.dim() == 0 or input.shape[_class_dim(input)] == 0:
+        fail(ValueError, fn, "input", "a tensor of shape (C,), (N, C) or (N, C, d1, ...) with C >= 1",
+             f"shape {tuple(input.shape)}")
+    return input.shape[_class_dim(input)]
+
+
+def _check_index_target(input: torch.Tensor, target: object, num_classes: int,
+                        ignore_index: int, fn: str) -> None:
+    """Integer targets of shape (), (N,) or (N, d1, ...) matching ``input`` without its class dim."""
+    check_class_indices(target, "target", fn, num_classes, ignore_index)
+    check_same_device(fn, input=input, target=target)
+    expected = () if input.dim() == 1 else (input.shape[0], *input.shape[2:])
+    if target.shape != expected:
+        fail(ValueError, fn, "target", f"class indices of shape {expected} for input of shape "
+             f"{tuple(input.shape)} (input's shape without the class dimension)",
+             f"shape {tuple(target.shape)}")
+
+
+def _per_class_weight(weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
+    """``weight`` (C,) viewed so that it broadcasts along the class dimension of ``input``."""
+    shape = [1] * input.dim()
+    shape[_class_dim(input)] = -1
+    return weight.view(shape)
+
+
+# --------------------------------------------------------------------------- binary
+
+class _ClampedBCE(torch.autograd.Function):
+    """Per-element BCE with each log clamped at -100, and PyTorch's backward.
+
+    Forward: -[y max(log p, -100) + (1 - y) max(log(1 - p), -100)].
+    Backward (as ATen's binary_cross_entropy_backward and its target derivative):
+    d/dp = (p - y) / max(p (1 - p), 1e-12), finite everywhere in [0, 1], where autograd
+    through the clamps would give NaN at the ends; and d/dy = log(1 - p) - log(p), unclamped
+    as in PyTorch (infinite at p = 0 or 1).
+    """
+
+    @staticmethod
+    def forward(ctx, input, target):
+        log_p = torch.log(input).clamp_min(-100)
+        log_1mp = torch.log1p(-input).clamp_min(-100)
+        ctx.save_for_backward(input, target)
+        return -(target * log_p + (1 - target) * log_1mp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad * (input - target) / (input * (1 - input)).clamp_min(1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_target = grad * (torch.log1p(-input) - torch.log(input))
+        return grad_input, grad_target
+
+
+def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
+                         reduction: str = "mean") -> torch.Tensor:
+    r"""Binary cross-entropy on probabilities; equals ``F.binary_cross_entropy``.
+
+    .. math:: \ell_n = -w_n \bigl[\, y_n \max(\log p_n, -100)
+              + (1 - y_n) \max(\log(1 - p_n), -100) \bigr]
+
+    ``input`` holds probabilities :math:`p_n` (after a sigmoid), ``target`` the labels
+    :math:`y_n \in [0, 1]`. Each log is clamped at -100, as PyTorch does, so a confident
+    wrong prediction (p = 0 for y = 1) costs 100 instead of infinity. That clamp is why
+    swapping the arguments (labels 0/1 as "probabilities") gives a finite, large loss such
+    as 15.0000 rather than an error. Prefer :func:`binary_cross_entropy_with_logits`, which
+    takes logits and needs no clamp.
+
+    Shapes: ``input`` and ``target`` of one shape (any); ``weight`` broadcastable to it
+    (e.g. per-sample (N, 1) or per-output (C,)). 'none' returns that shape, 'mean' and
+    'sum' a scalar ('mean' of an empty tensor is NaN, as in PyTorch).
+
+    Checks: ``input`` and ``target`` in [0, 1] (PyTorch 2.x checks both too, with a
+    ``RuntimeError``; here a ``ValueError``); stricter than PyTorch, ``weight`` non-negative
+    and broadcastable to ``input`` without enlarging it. Note that swapped arguments pass
+    every check when the labels are 0/1: both tensors then lie in [0, 1].
+
+    The gradient is PyTorch's, :math:`w_n (p_n - y_n) / \max(p_n (1 - p_n), 10^{-12})`,
+    written by hand (:class:`_ClampedBCE`): differentiating the clamped logs directly would
+    give :math:`0 \cdot \infty = \text{NaN}` at :math:`p = 0` or :math:`1`, which a float32
+    sigmoid reaches for logits beyond about 17.
+
+    Derived in chapters/binary-cross-entropy.
+    """
+    fn = "binary_cross_entropy"
+    check_pair(input, target, fn)
+    check_values_in(input, "input", fn, 0.0, 1.0)
+    check_values_in(target, "target", fn, 0.0, 1.0)
+    _check_broadcast_weight(weight, "weight", input, fn)
+    check_reduction(reduction, fn)
+    loss = _ClampedBCE.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor,
+                                     weight: Optional[torch.Tensor] = None, reduction: str = "mean",
+                                     pos_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+    r"""Binary cross-entropy on logits; equals ``F.binary_cross_entropy_with_logits``.
+
+    With :math:`\sigma` the sigmoid, :math:`x_n` the logit and :math:`q` = ``pos_weight``,
+
+    .. math:: \ell_n = -w_n \bigl[\, q\, y_n \log \sigma(x_n) + (1 - y_n) \log(1 - \sigma(x_n)) \bigr]
+              = w_n \bigl[ (1 - y_n)\, x_n + \bigl(1 + (q - 1)\, y_n\bigr) \operatorname{softplus}(-x_n) \bigr]
+
+    The right-hand form uses :math:`-\log\sigma(x) = \operatorname{softplus}(-x)` and
+    :math:`-\log(1 - \sigma(x)) = x + \operatorname{softplus}(-x)`; ``softplus`` never
+    overflows, so the loss and its gradient :math:`w_n[(1 + (q - 1) y_n)\sigma(x_n) - q y_n]`
+    are finite for any finite logit (tested to |x| = 1e4 in float32).
+
+    Shapes: ``input`` and ``target`` of one shape (any); ``weight`` and ``pos_weight``
+    broadcastable to it (``pos_weight`` is usually (C,) for C independent labels: the
+    weight of the positive examples of each label, e.g. #negatives / #positives).
+
+    Checks: ``target`` floating (PyTorch raises on integer targets too, with a cryptic
+    "result type Float can't be cast" error; write ``target.float()``) and, stricter than
+    PyTorch (which computes a meaningless number), in [0, 1]; ``weight`` and ``pos_weight``
+    non-negative and broadcastable to ``input``.
+
+    Derived in chapters/binary-cross-entropy.
+    """
+    fn = "binary_cross_entropy_with_logits"
+    check_floating(input, "input", fn)
+    check_tensor(target, "target", fn)
+    if not target.is_floating_point():
+        fail(TypeError, fn, "target", "a floating-point tensor of labels in [0, 1] (use target.float())",
+             f"dtype {target.dtype}")
+    check_pair(input, target, fn)
+    check_values_in(target, "target", fn, 0.0, 1.0)
+    _check_broadcast_weight(weight, "weight", input, fn)
+    _check_broadcast_weight(pos_weight, "pos_weight", input, fn)
+    check_reduction(reduction, fn)
+    softplus_neg = F.softplus(-input)  # = -log sigmoid(x), stable
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_neg
+    else:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return reduce(loss, reduction)
+
+
+# --------------------------------------------------------------------------- NLL
+
+def _nll(log_probs: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
+         ignore_index: int, reduction: str) -> torch.Tensor:
+    """NLL on validated inputs (shared by :func:`nll_loss` and :func:`cross_entropy`)."""
+    keep = target != ignore_index
+    safe = target.masked_fill(~keep, 0)  # ignored entries may hold -100: index a valid class
+    cdim = _class_dim(log_probs)
+    picked = log_probs.gather(cdim, safe.unsqueeze(cdim)).squeeze(cdim)
+    w = torch.ones_like(picked) if weight is None else weight[safe]
+    # masked_fill, not a product with the mask: when every target is ignored the mean is 0/0 = NaN,
+    # and masked_fill still passes a zero gradient (0 * inf would be NaN), as PyTorch does.
+    loss = (-w * picked).masked_fill(~keep, 0)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w.masked_fill(~keep, 0).sum()  # a true weighted average
+
+
+def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
+             ignore_index: int = -100, reduction: str = "mean") -> torch.Tensor:
+    r"""Negative log-likelihood of the true class; equals ``F.nll_loss``.
+
+    .. math:: \ell_n = -w_{y_n} \log p_{n, y_n}, \qquad
+              \text{mean} = \frac{\sum_n \ell_n}{\sum_n w_{y_n}}
+
+    Only the log-probability of the true class :math:`y_n` enters (picked with ``gather``);
+    the other classes count only through the normalisation that produced the log-probabilities.
+    Targets equal to ``ignore_index`` contribute 0 to the sum and their weight is left out of
+    the denominator, so 'mean' is a true weighted average; if every target is ignored, 'mean'
+    is NaN (0/0), as in PyTorch.
+
+    Shapes: ``input`` (C,), (N, C) or (N, C, d1, ...) of log-probabilities; ``target`` (),
+    (N,) or (N, d1, ...) of class indices (``torch.long``) in [0, C) or ``ignore_index``;
+    ``weight`` (C,). 'none' returns ``target``'s shape (0 where ignored).
+
+    Checks, stricter than PyTorch: ``input`` <= 0 everywhere (probabilities or raw logits
+    give a meaningless, possibly negative, loss in PyTorch); ``weight`` non-negative. Like
+    PyTorch: integer targets in range, ``weight`` of shape (C,).
+
+    Derived in chapters/cross-entropy.
+    """
+    fn = "nll_loss"
+    check_floating(input, "input", fn)
+    num_classes = _check_logits_shape(input, fn)
+    _check_ignore_index(ignore_index, fn)
+    _check_index_target(input, target, num_classes, ignore_index, fn)
+    _check_class_weight(weight, input, num_classes, fn)
+    check_reduction(reduction, fn)
+    _check_log_probs(input, "input", fn)
+    return _nll(input, target, weight, ignore_index, reduction)
+
+
+# --------------------------------------------------------------------------- cross-entropy
+
+def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> torch.Tensor:
+    r"""Cross-entropy of logits: log-softmax then NLL; equals ``F.cross_entropy``.
+
+    ``input`` holds **logits** (no softmax before it). With :math:`\log p = \log\operatorname{softmax}(x)`
+    along the class dimension, :math:`\varepsilon` = ``label_smoothing`` and C classes:
+
+    *Class-index targets* (``target`` integer, ``input``'s shape without the class dim):
+
+    .. math:: \ell_n = (1 - \varepsilon)\,\bigl(-w_{y_n} \log p_{n, y_n}\bigr)
+              + \frac{\varepsilon}{C} \Bigl(-\sum_c w_c \log p_{n, c}\Bigr)
+
+    Ignored targets give 0. 'mean' divides the sum of both terms by
+    :math:`\sum_{n \text{ kept}} w_{y_n}`, the weights of the kept targets' own classes
+    (PyTorch's convention; the smoothing term is normalised by the same number).
+
+    *Probability targets* (``target`` floating, same shape as ``input``; soft labels):
+
+    .. math:: \ell_n = -\sum_c w_c\, \tilde t_{n, c} \log p_{n, c}, \qquad
+              \tilde t = (1 - \varepsilon)\, t + \varepsilon / C
+
+    'mean' divides by the number of samples (N d1 ...), **not** by a sum of weights, and
+    ``ignore_index`` is not used (both as in PyTorch).
+
+    Shapes: ``input`` (C,), (N, C) or (N, C, d1, ...): the class dimension is 1 (0 when
+    unbatched), so an (N, H, W, C) channels-last tensor must be permuted first. ``weight`` (C,).
+    PyTorch's rule decides the kind of target: same shape as ``input`` means probabilities.
+
+    Checks: class indices integer and in range; probability targets floating and, stricter
+    than PyTorch, in [0, 1] (rows should sum to 1; that is not checked); ``label_smoothing``
+    in [0, 1]; ``weight`` (C,) non-negative.
+
+    Derived in chapters/cross-entropy; label smoothing from Szegedy et al. (2016).
+    """
+    fn = "cross_entropy"
+    check_floating(input, "input", fn)
+    num_classes = _check_logits_shape(input, fn)
+    check_tensor(target, "target", fn)
+    _check_ignore_index(ignore_index, fn)
+    _check_class_weight(weight, input, num_classes, fn)
+    check_reduction(reduction, fn)
+    check_scalar(label_smoothing, "label_smoothing", fn, low=0.0, high=1.0)
+    cdim = _class_dim(input)
+    if target.shape == input.shape:
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, fn)
+    _check_index_target(input, target, num_classes, ignore_index, fn)
+    log_probs = log_softmax(input, cdim)
+    nll = _nll(log_probs, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    keep = target != ignore_index
+    w = 1 if weight is None else _per_class_weight(weight, log_probs)
+    smooth = (-(log_probs * w).sum(cdim)).masked_fill(~keep, 0)  # -sum_c w_c log p_c; 0 where ignored
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":  # normalised like the NLL term: by the kept targets' own weights
+        if weight is None:
+            kept_weight = keep.sum()
+        else:
+            kept_weight = weight[target.masked_fill(~keep, 0)].masked_fill(~keep, 0).sum()
+        smooth = smooth.sum() / kept_weight
+    return (1 - label_smoothing) * nll + (label_smoothing / num_classes) * smooth
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, fn):
+    if not target.is_floating_point():
+        fail(TypeError, fn, "target", "a floating tensor of class probabilities when it has the shape of "
+             f"`input` {tuple(input.shape)} (for class indices, pass shape {_index_shape(input)}: "
+             "e.g. target.argmax(1))", f"dtype {target.dtype}")
+    check_pair(input, target, fn)
+    check_values_in(target, "target", fn, 0.0, 1.0)
+    cdim = _class_dim(input)
+    num_classes = input.shape[cdim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / num_classes
+    prod = log_softmax(input, cdim) * target
+    if weight is not None:
+        prod = prod * _per_class_weight(weight, input)
+    loss = -prod.sum(cdim)
+    return reduce(loss, reduction)  # 'mean' over samples; NaN for an empty batch
+
+
+def _index_shape(input: torch.Tensor) -> tuple:
+    return () if input.dim() == 1 else (input.shape[0], *input.shape[2:])
+
+
+# --------------------------------------------------------------------------- KL divergence
+
+def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
+           log_target: bool = False) -> torch.Tensor:
+    r"""Kullback-Leibler divergence :math:`\mathrm{KL}(t \,\|\, p)`; equals ``F.kl_div``.
+
+    ``input`` holds **log-probabilities** :math:`\log p` (from ``log_softmax``), ``target``
+    probabilities :math:`t` (or log-probabilities if ``log_target=True``). Pointwise:
+
+    .. math:: \ell = t \,(\log t - \log p) \quad (t = 0 \text{ gives } 0,\ \text{by } \operatorname{xlogy}),
+              \qquad \ell = e^{\log t} (\log t - \log p) \text{ if log\_target}
+
+    Reductions: ``'batchmean'`` = sum / N (``input.size(0)``), the KL divergence per sample
+    (for a 0-dim input, the sum); ``'sum'``; ``'none'``; and ``'mean'``, PyTorch's default,
+    which divides by **every** element (N C) and so is the KL divergence divided by C.
+    ``'mean'`` is kept for twinship and warns with a ``UserWarning``, as PyTorch does.
+
+    Note the argument order: ``kl_div(log p, t)`` is :math:`\mathrm{KL}(t \| p)`, the target
+    first, unlike the mathematical notation's order of arguments.
+
+    Shapes: ``input`` and ``target`` of one shape, the distribution along the last dims.
+
+    Checks, stricter than PyTorch: same shape (PyTorch broadcasts); ``input`` <= 0 (raw
+    scores or probabilities are not log-probabilities); ``target`` in [0, 1], or <= 0 with
+    ``log_target=True``.
+
+    Derived in chapters/cross-entropy; Kullback and Leibler (1951).
+    """
+    fn = "kl_div"
+    check_pair(input, target, fn)
+    if not isinstance(log_target, bool):
+        fail(TypeError, fn, "log_target", "a bool", type(log_target).__name__)
+    check_reduction(reduction, fn, KL_REDUCTIONS)
+    _check_log_probs(input, "input", fn)
+    if log_target:
+        _check_log_probs(target, "target", fn)
+        loss = target.exp() * (target - input)
+    else:
+        check_values_in(target, "target", fn, 0.0, 1.0)
+        loss = torch.xlogy(target, target) - target * input
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides by every element (batch size times the number "
+                      "of classes), so it is not the KL divergence; reduction='batchmean' is.",
+                      UserWarning, stacklevel=2)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return reduce(loss, reduction)
+
+
+# --------------------------------------------------------------------------- modules
+
+class BCELoss(nn.Module):
+    """Module twin of :func:`binary_cross_entropy` (and of ``torch.nn.BCELoss``)."""
+
+    def __init__(self, weight: Optional[torch.Tensor] = None, reduction: str = "mean") -> None:
+        super().__init__()
+        check_reduction(reduction, "BCELoss")
+        self.register_buffer("weight", weight)
+        self.reduction = reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(nn.Module):
+    """Module twin of :func:`binary_cross_entropy_with_logits` (and of ``torch.nn.BCEWithLogitsLoss``)."""
+
+    def __init__(self, weight: Optional[torch.Tensor] = None, reduction: str = "mean",
+                 pos_weight: Optional[torch.Tensor] = None) -> None:
+        super().__init__()
+        check_reduction(reduction, "BCEWithLogitsLoss")
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+        self.reduction = reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
+                                                pos_weight=self.pos_weight)
+
+
+class NLLLoss(nn.Module):
+    """Module twin of :func:`nll_loss` (and of ``torch.nn.NLLLoss``)."""
+
+    def __init__(self, weight: Optional[torch.Tensor] = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        check_reduction(reduction, "NLLLoss")
+        _check_ignore_index(ignore_index, "NLLLoss")
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
+
+
+class CrossEntropyLoss(nn.Module):
+    """Module twin of :func:`cross_entropy` (and of ``torch.nn.CrossEntropyLoss``): takes logits."""
+
+    def __init__(self, weight: Optional[torch.Tensor] = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        check_reduction(reduction, "CrossEntropyLoss")
+        _check_ignore_index(ignore_index, "CrossEntropyLoss")
+        check_scalar(label_smoothing, "label_smoothing", "CrossEntropyLoss", low=0.0, high=1.0)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class KLDivLoss(nn.Module):
+    """Module twin of :func:`kl_div` (and of ``torch.nn.KLDivLoss``): input log-probabilities."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__()
+        check_reduction(reduction, "KLDivLoss", KL_REDUCTIONS)
+        self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+# --------------------------------------------------------------------------- catalog
+
+_BCE = "chapters/binary-cross-entropy"
+_CE = "chapters/cross-entropy"
+
+CATALOG = (
+    LossInfo("binary_cross_entropy", "BCELoss", "classification", "torch.nn.functional.binary_cross_entropy",
+             _BCE, "the model already outputs probabilities; otherwise prefer BCE with logits"),
+    LossInfo("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", "classification",
+             "torch.nn.functional.binary_cross_entropy_with_logits", _BCE,
+             "binary or multi-label targets from raw logits; pos_weight for rare positives"),
+    LossInfo("nll_loss", "NLLLoss", "classification", "torch.nn.functional.nll_loss", _CE,
+             "the model already outputs log-probabilities (a log_softmax head)"),
+    LossInfo("cross_entropy", "CrossEntropyLoss", "classification", "torch.nn.functional.cross_entropy", _CE,
+             "one class out of C from raw logits; also soft targets and label smoothing"),
+    LossInfo("kl_div", "KLDivLoss", "classification", "torch.nn.functional.kl_div", _CE,
+             "match a predicted distribution to a target distribution (distillation); use 'batchmean'"),
+)

@@ -1,0 +1,429 @@
+"""Losses and weights for imbalanced classes: focal losses, soft Dice, class weights.
+
+Derived in chapters/class-imbalance. Three losses PyTorch lacks, each from logits:
+
+* :func:`sigmoid_focal_loss` -- binary / multi-label focal loss (Lin et al. 2017), the formula
+  of ``torchvision.ops.sigmoid_focal_loss`` computed in log space;
+* :func:`focal_loss` -- multi-class softmax focal loss; with ``gamma=0`` it *is*
+  ``F.cross_entropy`` (same ``weight``, ``ignore_index`` and weighted mean);
+* :func:`dice_loss` -- soft Dice (Milletari et al. 2016), binary (sigmoid) or multi-class
+  (softmax), one Dice per sample;
+
+and two helpers that are not losses:
+
+* :func:`class_weights` -- inverse frequency, square-root inverse frequency, or the effective
+  number of samples (Cui et al. 2019), scaled to sum to the number of classes;
+* :func:`pos_weight_from_targets` -- ``n_neg / n_pos`` per column, for
+  ``BCEWithLogitsLoss(pos_weight=...)``.
+
+The factor :math:`(1 - p_t)^\\gamma` is computed as :math:`\\exp(\\gamma \\log(1 - p_t))` with
+:math:`\\log(1 - p_t)` taken straight from the logits (``logsigmoid`` or a ``logsumexp`` over the
+other classes). It never rounds to :math:`\\log 0`, so values and gradients stay finite for
+logits of +-1e4, for ``gamma=0`` and for ``0 < gamma < 1`` (where the naive ``(1 - p) ** gamma``
+has an infinite slope at ``p_t = 1`` and gives NaN gradients).
+
+lossbook is stricter than the usual implementations: binary targets must be exactly 0 or 1,
+class indices must be integers, ``gamma`` must be >= 0, ``alpha`` in [0, 1], class weights
+non-negative, and shapes must match exactly (no broadcasting).
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._registry import LossInfo
+from ._validation import (check_class_indices, check_floating, check_pair, check_reduction,
+                          check_same_device, check_same_dtype, check_scalar, check_tensor, fail,
+                          reduce)
+
+__all__ = [
+    "sigmoid_focal_loss", "SigmoidFocalLoss",
+    "focal_loss", "FocalLoss",
+    "dice_loss", "DiceLoss",
+    "class_weights", "pos_weight_from_targets",
+]
+
+SCHEMES = ("inverse", "sqrt_inverse", "effective")
+
+
+# --------------------------------------------------------------------------- shared checks
+
+def _check_binary(target: torch.Tensor, name: str, fn: str) -> None:
+    """Every element exactly 0 or 1."""
+    if target.numel() == 0:
+        return
+    with torch.no_grad():
+        bad = (target != 0) & (target != 1)
+        if bool(bad.any()):
+            fail(ValueError, fn, name, "0 or 1 everywhere (hard binary labels)",
+                 f"{target[bad].flatten()[0].item():.4g} (among others)")
+
+
+def _check_gamma(gamma: object, fn: str) -> None:
+    check_scalar(gamma, "gamma", fn, low=0)
+
+
+def _check_alpha(alpha: object, fn: str) -> None:
+    """``alpha`` in [0, 1], or None / -1 (torchvision's value) to switch it off."""
+    if alpha is None or (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha == -1):
+        return
+    check_scalar(alpha, "alpha", fn, low=0, high=1)
+
+
+def _check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_classes: int,
+                        fn: str) -> None:
+    """A 1-D floating tensor of ``num_classes`` non-negative weights, like ``input``."""
+    if weight is None:
+        return
+    check_floating(weight, "weight", fn)
+    check_same_device(fn, input=input, weight=weight)
+    check_same_dtype(fn, input=input, weight=weight)
+    if weight.shape != (num_classes,):
+        fail(ValueError, fn, "weight", f"a tensor of shape ({num_classes},), one weight per class",
+             f"shape {tuple(weight.shape)}")
+    with torch.no_grad():
+        if not bool((torch.isfinite(weight) & (weight >= 0)).all()):
+            fail(ValueError, fn, "weight", "finite and >= 0", f"{weight.tolist()}")
+
+
+# --------------------------------------------------------------------------- sigmoid focal
+
+def sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor, *, alpha: Optional[float] = 0.25,
+                       gamma: float = 2.0, reduction: str = "mean") -> torch.Tensor:
+    r"""Binary (or multi-label) focal loss on logits (Lin et al. 2017).
+
+    With :math:`p = \sigma(x)` the predicted probability of class 1 and :math:`y \in \{0, 1\}`,
+
+    .. math::
+
+        p_t = \begin{cases} p & y = 1 \\ 1 - p & y = 0 \end{cases}, \qquad
+        \alpha_t = \begin{cases} \alpha & y = 1 \\ 1 - \alpha & y = 0 \end{cases}, \qquad
+        \ell = -\alpha_t\, (1 - p_t)^\gamma \log p_t .
+
+    ``gamma=0`` and ``alpha=None`` give ``F.binary_cross_entropy_with_logits`` exactly. With
+    :math:`z = (2y - 1)x`, :math:`-\log p_t = \operatorname{softplus}(-z)` and
+    :math:`\log(1 - p_t) = \operatorname{logsigmoid}(-z)`: both are finite for any finite logit,
+    so values and gradients are finite for logits of +-1e4 and for ``0 <= gamma < 1``.
+
+    This is the formula of ``torchvision.ops.sigmoid_focal_loss`` (the same ``alpha=0.25``,
+    ``gamma=2`` defaults; ``alpha=None`` or ``-1`` switches :math:`\alpha_t` off), with two
+    differences. The default ``reduction`` is ``'mean'``, as for every lossbook loss (torchvision's
+    is ``'none'``); RetinaNet itself normalises the *sum* by the number of positive anchors,
+    ``sigmoid_focal_loss(x, y, reduction='sum') / num_pos``. And it is stricter: ``targets``
+    must be exactly 0 or 1 (torchvision accepts any float, for which the formula is not Lin et
+    al.'s loss), ``alpha`` must lie in [0, 1] and ``gamma`` be >= 0.
+
+    Note that ``alpha`` weights the *positives*: the paper's ``alpha=0.25`` gives the rare
+    class the smaller weight, which works because :math:`\gamma = 2` already silences the many
+    easy negatives.
+
+    Shapes: ``inputs`` (logits) and ``targets`` (floating, 0 or 1) of one shape, any; 'none'
+    returns that shape, 'mean' and 'sum' a scalar ('mean' of an empty tensor is NaN).
+
+    Derived in chapters/class-imbalance.
+    """
+    fn = "sigmoid_focal_loss"
+    check_pair(inputs, targets, fn, input_name="inputs", target_name="targets")
+    _check_binary(targets, "targets", fn)
+    _check_alpha(alpha, fn)
+    _check_gamma(gamma, fn)
+    check_reduction(reduction, fn)
+    z = (2 * targets - 1) * inputs          # the signed margin: large and positive when right
+    loss = F.softplus(-z)                   # -log p_t, the cross-entropy
+    if gamma != 0:
+        loss = torch.exp(gamma * F.logsigmoid(-z)) * loss   # (1 - p_t)^gamma, from log space
+    if alpha is not None and alpha != -1:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return reduce(loss, reduction)
+
+
+class SigmoidFocalLoss(nn.Module):
+    """Module twin of :func:`sigmoid_focal_loss`."""
+
+    def __init__(self, *, alpha: Optional[float] = 0.25, gamma: float = 2.0,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        _check_alpha(alpha, "SigmoidFocalLoss")
+        _check_gamma(gamma, "SigmoidFocalLoss")
+        check_reduction(reduction, "SigmoidFocalLoss")
+        self.alpha, self.gamma, self.reduction = alpha, gamma, reduction
+
+    def forward(self, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return sigmoid_focal_loss(inputs, targets, alpha=self.alpha, gamma=self.gamma,
+                                  reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- softmax focal
+
+def _class_shape_check(input: torch.Tensor, target: torch.Tensor, fn: str) -> None:
+    """``input`` (C,), (N, C) or (N, C, d1, ...); ``target`` the same without the class dim."""
+    if input.dim() == 0:
+        fail(ValueError, fn, "input", "a tensor of shape (C,), (N, C) or (N, C, d1, ...)", "a scalar")
+    expected = input.shape[1:] if input.dim() == 1 else input.shape[:1] + input.shape[2:]
+    if target.shape != expected:
+        fail(ValueError, fn, "target", f"class indices of shape {tuple(expected)} (input's shape "
+             "without the class dimension)", f"shape {tuple(target.shape)}")
+    num_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+    if num_classes < 2:
+        fail(ValueError, fn, "input", "logits for at least 2 classes", f"{num_classes} class")
+
+
+def focal_loss(input: torch.Tensor, target: torch.Tensor, *, gamma: float = 2.0,
+               weight: Optional[torch.Tensor] = None, ignore_index: int = -100,
+               reduction: str = "mean") -> torch.Tensor:
+    r"""Multi-class (softmax) focal loss on logits; ``gamma=0`` gives ``F.cross_entropy``.
+
+    With :math:`p_t = \operatorname{softmax}(x)_{y}` the probability of the true class and
+    :math:`w_y` = ``weight[y]`` (1 if ``weight`` is None),
+
+    .. math::
+
+        \ell_n = -w_{y_n}\, (1 - p_{t,n})^\gamma \log p_{t,n}, \qquad
+        \text{'mean'} = \frac{\sum_n \ell_n}{\sum_n w_{y_n}}
+
+    over the elements whose target is not ``ignore_index``; ignored elements give 0 under
+    'none'. This is exactly ``F.cross_entropy``'s weighted mean, so ``gamma=0`` reproduces
+    ``F.cross_entropy(input, target, weight, ignore_index=..., reduction=...)`` for every
+    option, and the mean does not change when all weights are scaled by one factor.
+    ``weight`` plays the role of Lin et al.'s :math:`\alpha_t`, one value per class. (Many
+    implementations divide by the number of elements instead; that is
+    ``reduction='sum'`` divided by the count.)
+
+    :math:`\log p_t` is a log-softmax and :math:`\log(1 - p_t)` a ``logsumexp`` over the other
+    classes minus the one over all classes, so neither rounds to :math:`\log 0` and the loss
+    is finite, with finite gradients, for logits of +-1e4 and any ``gamma >= 0``.
+
+    Shapes: ``input`` (C,), (N, C) or (N, C, d1, ..., dK) logits with C >= 2; ``target`` of
+    ``input``'s shape without dimension 1 (``()`` for an unbatched (C,) input), integer class
+    indices in [0, C) or ``ignore_index``. 'none' returns ``target``'s shape.
+
+    Stricter than ``F.cross_entropy``: ``target`` must hold class indices (no probabilities,
+    no float dtype), ``weight`` must be non-negative, and there is no ``label_smoothing``.
+
+    Derived in chapters/class-imbalance (Lin et al. 2017).
+    """
+    fn = "focal_loss"
+    check_floating(input, "input", fn)
+    check_tensor(target, "target", fn)
+    check_same_device(fn, input=input, target=target)
+    _class_shape_check(input, target, fn)
+    num_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        fail(TypeError, fn, "ignore_index", "an int", type(ignore_index).__name__)
+    check_class_indices(target, "target", fn, num_classes, ignore_index)
+    _check_class_weight(weight, input, num_classes, fn)
+    _check_gamma(gamma, fn)
+    check_reduction(reduction, fn)
+
+    unbatched = input.dim() == 1
+    if unbatched:
+        input, target = input[None], target[None]
+    keep = target != ignore_index
+    safe_target = target.masked_fill(~keep, 0).unsqueeze(1)   # any valid index; masked below
+    log_z = torch.logsumexp(input, dim=1)
+    loss = log_z - input.gather(1, safe_target).squeeze(1)     # -log p_t
+    if gamma != 0:
+        is_target = torch.zeros_like(input, dtype=torch.bool).scatter_(1, safe_target, True)
+        log_rest = torch.logsumexp(input.masked_fill(is_target, -math.inf), dim=1)
+        loss = torch.exp(gamma * (log_rest - log_z)) * loss    # (1 - p_t)^gamma
+    w = keep.to(input.dtype) if weight is None else weight[safe_target.squeeze(1)] * keep
+    loss = torch.where(keep, loss * w, torch.zeros_like(loss))
+    if unbatched:
+        loss, w = loss[0], w[0]
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return reduce(loss, reduction)
+
+
+class FocalLoss(nn.Module):
+    """Module twin of :func:`focal_loss`; ``weight`` is a buffer, so ``.to(device)`` moves it."""
+
+    def __init__(self, *, gamma: float = 2.0, weight: Optional[torch.Tensor] = None,
+                 ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_gamma(gamma, "FocalLoss")
+        check_reduction(reduction, "FocalLoss")
+        if weight is not None:
+            check_floating(weight, "weight", "FocalLoss")
+        self.register_buffer("weight", weight)
+        self.gamma, self.ignore_index, self.reduction = gamma, ignore_index, reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return focal_loss(input, target, gamma=self.gamma, weight=self.weight,
+                          ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- soft Dice
+
+def dice_loss(input: torch.Tensor, target: torch.Tensor, *, smooth: float = 1.0,
+              multiclass: bool = False, reduction: str = "mean") -> torch.Tensor:
+    r"""Soft Dice loss on logits, one Dice coefficient per sample (Milletari et al. 2016).
+
+    For one sample with predicted probabilities :math:`p_i` and targets :math:`g_i` over its
+    elements :math:`i` (pixels, voxels, time steps) and :math:`s` = ``smooth``,
+
+    .. math::
+
+        D = \frac{2 \sum_i p_i g_i + s}{\sum_i p_i + \sum_i g_i + s}, \qquad \ell = 1 - D .
+
+    * ``multiclass=False`` (binary): :math:`p = \sigma(\text{input})`; ``input`` and ``target``
+      have one shape (N, \*), ``target`` floating and 0 or 1; the sums run over every dimension
+      but the first. For multi-label masks (N, C, \*) with one Dice per class, pass
+      ``input.flatten(0, 1)`` and ``target.flatten(0, 1)``.
+    * ``multiclass=True``: :math:`p = \operatorname{softmax}` over dimension 1 of (N, C, \*)
+      logits, C >= 2; ``target`` (N, \*) holds integer class indices, one-hot encoded inside.
+      Each class gets its own Dice per sample, and the sample's loss is 1 minus their mean
+      (every class counts equally, background included).
+
+    ``smooth`` is added to numerator and denominator: with ``smooth > 0`` an empty target
+    predicted empty scores :math:`D = 1`, and :math:`0 \le \ell < 1` always (because
+    :math:`2pg \le p + g` on [0, 1]). With ``smooth=0`` that case is 0/0 = NaN. Milletari et
+    al. square :math:`p_i` and :math:`g_i` in the denominator; this is the linear form that
+    most libraries use (for 0/1 targets :math:`g^2 = g`, so only the :math:`p` term differs).
+
+    'none' returns the (N,) per-sample losses, 'mean' and 'sum' a scalar.
+
+    Derived in chapters/class-imbalance.
+    """
+    fn = "dice_loss"
+    check_scalar(smooth, "smooth", fn, low=0)
+    if not isinstance(multiclass, bool):
+        fail(TypeError, fn, "multiclass", "a bool", type(multiclass).__name__)
+    check_reduction(reduction, fn)
+    if multiclass:
+        check_floating(input, "input", fn)
+        check_tensor(target, "target", fn)
+        check_same_device(fn, input=input, target=target)
+        if input.dim() < 2:
+            fail(ValueError, fn, "input", "logits of shape (N, C, ...) with multiclass=True",
+                 f"shape {tuple(input.shape)}")
+        _class_shape_check(input, target, fn)
+        check_class_indices(target, "target", fn, input.shape[1])
+        probs = torch.softmax(input, dim=1)
+        onehot = torch.zeros_like(probs).scatter_(1, target.unsqueeze(1), 1.0)
+        dims = tuple(range(2, input.dim()))              # per sample and per class
+    else:
+        check_pair(input, target, fn)
+        if input.dim() == 0:
+            fail(ValueError, fn, "input", "a tensor of shape (N, ...) (the first dimension is the "
+                 "batch)", "a scalar")
+        _check_binary(target, "target", fn)
+        probs, onehot = torch.sigmoid(input), target
+        dims = tuple(range(1, input.dim()))               # per sample
+    overlap = (probs * onehot).sum(dim=dims)
+    total = probs.sum(dim=dims) + onehot.sum(dim=dims)
+    dice = (2 * overlap + smooth) / (total + smooth)
+    if multiclass:
+        dice = dice.mean(dim=1)
+    return reduce(1 - dice, reduction)
+
+
+class DiceLoss(nn.Module):
+    """Module twin of :func:`dice_loss`."""
+
+    def __init__(self, *, smooth: float = 1.0, multiclass: bool = False, reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(smooth, "smooth", "DiceLoss", low=0)
+        check_reduction(reduction, "DiceLoss")
+        self.smooth, self.multiclass, self.reduction = smooth, multiclass, reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return dice_loss(input, target, smooth=self.smooth, multiclass=self.multiclass,
+                         reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- weights
+
+def class_weights(counts: Union[torch.Tensor, Sequence[int]], *, scheme: str = "inverse",
+                  beta: float = 0.999) -> torch.Tensor:
+    r"""Per-class weights from per-class counts :math:`n_c`, scaled to sum to C.
+
+    * ``'inverse'``: :math:`w_c \propto 1 / n_c`;
+    * ``'sqrt_inverse'``: :math:`w_c \propto 1 / \sqrt{n_c}` (a milder correction);
+    * ``'effective'``: :math:`w_c \propto 1 / E_{n_c}` with the effective number of samples
+      :math:`E_n = (1 - \beta^n) / (1 - \beta)` (Cui et al. 2019). :math:`\beta = 0` gives
+      equal weights, :math:`\beta \to 1` inverse frequency; Cui et al. try
+      :math:`\beta \in \{0.9, 0.99, 0.999, 0.9999\}`.
+
+    Like Cui et al., the weights are scaled so that :math:`\sum_c w_c = C`. (scikit-learn's
+    ``compute_class_weight('balanced')`` has the same ratios as ``'inverse'`` but scales them
+    so that :math:`\sum_c n_c w_c = N`.) For ``F.cross_entropy(weight=...)`` and
+    :func:`focal_loss`, whose mean divides by the sum of the weights, the scale does not
+    matter; for a plain sum or ``pos_weight`` it does.
+
+    ``counts``: a 1-D tensor or sequence of C positive counts, for instance
+    ``torch.bincount(target, minlength=C)``. Returns a 1-D tensor of C weights, in ``counts``'
+    floating dtype or the default dtype, on ``counts``' device.
+
+    Derived in chapters/class-imbalance.
+    """
+    fn = "class_weights"
+    if not isinstance(counts, torch.Tensor):
+        try:
+            counts = torch.as_tensor(counts)
+        except (TypeError, ValueError, RuntimeError):
+            fail(TypeError, fn, "counts", "a 1-D tensor or sequence of counts", type(counts).__name__)
+    if counts.dtype == torch.bool or counts.is_complex():
+        fail(TypeError, fn, "counts", "a real tensor of counts", f"dtype {counts.dtype}")
+    if counts.dim() != 1 or counts.numel() == 0:
+        fail(ValueError, fn, "counts", "a 1-D tensor with one count per class", f"shape {tuple(counts.shape)}")
+    with torch.no_grad():
+        if not bool((torch.isfinite(counts) & (counts > 0)).all()):
+            fail(ValueError, fn, "counts", "finite and > 0 for every class", f"{counts.tolist()}")
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
+        fail(ValueError, fn, "scheme", f"one of {SCHEMES}", repr(scheme))
+    check_scalar(beta, "beta", fn, low=0, high=1, high_open=True)
+    n = counts.to(counts.dtype if counts.is_floating_point() else torch.get_default_dtype())
+    if scheme == "inverse":
+        w = 1 / n
+    elif scheme == "sqrt_inverse":
+        w = 1 / n.sqrt()
+    elif beta == 0:
+        w = torch.ones_like(n)  # E_n = 1: every class counts alike
+    else:
+        # 1 - beta^n as -expm1(n log beta): accurate even for beta = 1 - 1e-9 in float32
+        effective = -torch.expm1(n * math.log1p(beta - 1)) / (1 - beta)
+        w = 1 / effective
+    return w * (len(w) / w.sum())
+
+
+def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
+    r"""``pos_weight`` for ``BCEWithLogitsLoss``: :math:`n_\text{neg} / n_\text{pos}` per column.
+
+    ``target``: 0/1 labels of shape (N,) (one binary task; returns a scalar tensor) or (N, C)
+    (C labels per sample; returns shape (C,)). PyTorch's documentation gives the example of 100
+    positives and 300 negatives, for which ``pos_weight`` is 3: the positives then carry as
+    much total weight as the negatives. Every column needs at least one positive.
+
+    Derived in chapters/class-imbalance.
+    """
+    fn = "pos_weight_from_targets"
+    check_tensor(target, "target", fn)
+    if target.is_complex():
+        fail(TypeError, fn, "target", "a real tensor of 0/1 labels", f"dtype {target.dtype}")
+    if target.dim() not in (1, 2) or target.shape[0] == 0:
+        fail(ValueError, fn, "target", "0/1 labels of shape (N,) or (N, C) with N >= 1",
+             f"shape {tuple(target.shape)}")
+    _check_binary(target, "target", fn)
+    dtype = target.dtype if target.is_floating_point() else torch.get_default_dtype()
+    pos = target.to(dtype).sum(dim=0)
+    if bool((pos == 0).any()):
+        fail(ValueError, fn, "target", "at least one positive (1) in every column",
+             f"{int((pos == 0).sum())} column(s) without one")
+    return (target.shape[0] - pos) / pos
+
+
+# --------------------------------------------------------------------------- catalog
+
+CATALOG = (
+    LossInfo("sigmoid_focal_loss", "SigmoidFocalLoss", "imbalance", None, "chapters/class-imbalance",
+             "binary or multi-label logits where easy negatives swamp the loss (dense detection)"),
+    LossInfo("focal_loss", "FocalLoss", "imbalance", None, "chapters/class-imbalance",
+             "multi-class logits where well-classified examples dominate; gamma=0 is cross-entropy"),
+    LossInfo("dice_loss", "DiceLoss", "imbalance", None, "chapters/class-imbalance",
+             "segmentation with a rare foreground, scored by overlap (often added to BCE)"),
+)
