@@ -147,3 +147,30 @@ def check_class_indices(target: object, name: str, fn: str, num_classes: int,
             fail(ValueError, fn, name, f"class indices in [0, {num_classes - 1}]"
                  + ("" if ignore_index is None else f" or ignore_index={ignore_index}"),
                  f"values from {valid.min().item()} to {valid.max().item()}")
+
+
+def check_non_negative(x: torch.Tensor, name: str, fn: str) -> None:
+    """Every element of ``x`` finite and >= 0 (weights, class weights)."""
+    if x.numel() == 0:
+        return
+    with torch.no_grad():
+        ok = bool((torch.isfinite(x) & (x >= 0)).all())
+    if not ok:
+        with torch.no_grad():
+            lo, hi = x.min().item(), x.max().item()
+        fail(ValueError, fn, name, "finite and >= 0 everywhere", f"values from {lo:.4g} to {hi:.4g}")
+
+
+def check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_classes: int,
+                       fn: str) -> None:
+    """``weight`` is None, or one finite, non-negative weight per class: shape (C,), on the
+    device and of the dtype of ``input``."""
+    if weight is None:
+        return
+    check_floating(weight, "weight", fn)
+    check_same_device(fn, input=input, weight=weight)
+    check_same_dtype(fn, input=input, weight=weight)
+    if weight.shape != (num_classes,):
+        fail(ValueError, fn, "weight", f"a tensor of shape (C,) = ({num_classes},), one weight per class",
+             f"shape {tuple(weight.shape)}")
+    check_non_negative(weight, "weight", fn)

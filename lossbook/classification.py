@@ -35,8 +35,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._registry import LossInfo
-from ._validation import (check_class_indices, check_floating, check_pair, check_reduction,
-                          check_same_device, check_same_dtype, check_same_shape, check_scalar,
+from ._validation import (check_class_indices, check_class_weight, check_floating, check_non_negative,
+                          check_pair, check_reduction, check_same_device, check_same_dtype, check_same_shape,
+                          check_scalar,
                           check_tensor, check_values_in, fail, reduce)
 
 __all__ = [
@@ -105,28 +106,7 @@ def _check_broadcast_weight(w: Optional[torch.Tensor], name: str, input: torch.T
     if not ok:
         fail(ValueError, fn, name, f"broadcastable to the shape of `input` {tuple(input.shape)}",
              f"shape {tuple(w.shape)}")
-    _check_non_negative(w, name, fn)
-
-
-def _check_non_negative(w: torch.Tensor, name: str, fn: str) -> None:
-    if w.numel():
-        with torch.no_grad():
-            ok = bool((w >= 0).all())
-        if not ok:
-            fail(ValueError, fn, name, "non-negative everywhere", f"minimum {w.min().item():.4g}")
-
-
-def _check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_classes: int, fn: str) -> None:
-    """``weight``: a non-negative floating tensor of shape (C,)."""
-    if weight is None:
-        return
-    check_floating(weight, "weight", fn)
-    check_same_device(fn, input=input, weight=weight)
-    check_same_dtype(fn, input=input, weight=weight)
-    if weight.shape != (num_classes,):
-        fail(ValueError, fn, "weight", f"a tensor of shape (C,) = ({num_classes},), one weight per class",
-             f"shape {tuple(weight.shape)}")
-    _check_non_negative(weight, "weight", fn)
+    check_non_negative(w, name, fn)
 
 
 def _check_log_probs(x: torch.Tensor, name: str, fn: str) -> None:
@@ -342,7 +322,7 @@ def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.T
     num_classes = _check_logits_shape(input, fn)
     _check_ignore_index(ignore_index, fn)
     _check_index_target(input, target, num_classes, ignore_index, fn)
-    _check_class_weight(weight, input, num_classes, fn)
+    check_class_weight(weight, input, num_classes, fn)
     check_reduction(reduction, fn)
     _check_log_probs(input, "input", fn)
     return _nll(input, target, weight, ignore_index, reduction)
@@ -390,7 +370,7 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[to
     num_classes = _check_logits_shape(input, fn)
     check_tensor(target, "target", fn)
     _check_ignore_index(ignore_index, fn)
-    _check_class_weight(weight, input, num_classes, fn)
+    check_class_weight(weight, input, num_classes, fn)
     check_reduction(reduction, fn)
     check_scalar(label_smoothing, "label_smoothing", fn, low=0.0, high=1.0)
     cdim = _class_dim(input)

@@ -36,8 +36,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._registry import LossInfo
-from ._validation import (check_class_indices, check_floating, check_pair, check_reduction,
-                          check_same_device, check_same_dtype, check_scalar, check_tensor, fail,
+from ._validation import (check_class_indices, check_class_weight, check_floating, check_pair,
+                          check_reduction, check_same_device, check_same_dtype, check_scalar, check_tensor, fail,
                           reduce)
 
 __all__ = [
@@ -72,22 +72,6 @@ def _check_alpha(alpha: object, fn: str) -> None:
     if alpha is None or (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha == -1):
         return
     check_scalar(alpha, "alpha", fn, low=0, high=1)
-
-
-def _check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_classes: int,
-                        fn: str) -> None:
-    """A 1-D floating tensor of ``num_classes`` non-negative weights, like ``input``."""
-    if weight is None:
-        return
-    check_floating(weight, "weight", fn)
-    check_same_device(fn, input=input, weight=weight)
-    check_same_dtype(fn, input=input, weight=weight)
-    if weight.shape != (num_classes,):
-        fail(ValueError, fn, "weight", f"a tensor of shape ({num_classes},), one weight per class",
-             f"shape {tuple(weight.shape)}")
-    with torch.no_grad():
-        if not bool((torch.isfinite(weight) & (weight >= 0)).all()):
-            fail(ValueError, fn, "weight", "finite and >= 0", f"{weight.tolist()}")
 
 
 # --------------------------------------------------------------------------- sigmoid focal
@@ -215,7 +199,7 @@ def focal_loss(input: torch.Tensor, target: torch.Tensor, *, gamma: float = 2.0,
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
         fail(TypeError, fn, "ignore_index", "an int", type(ignore_index).__name__)
     check_class_indices(target, "target", fn, num_classes, ignore_index)
-    _check_class_weight(weight, input, num_classes, fn)
+    check_class_weight(weight, input, num_classes, fn)
     _check_gamma(gamma, fn)
     check_reduction(reduction, fn)
 
