@@ -36,9 +36,8 @@ import torch.nn.functional as F
 
 from ._registry import LossInfo
 from ._validation import (check_class_indices, check_class_weight, check_floating, check_non_negative,
-                          check_pair, check_reduction, check_same_device, check_same_dtype, check_same_shape,
-                          check_scalar,
-                          check_tensor, check_values_in, fail, reduce)
+                          check_pair, check_reduction, check_same_device, check_same_dtype,
+                          check_same_shape, check_scalar, check_tensor, check_values_in, fail, reduce)
 
 __all__ = [
     "softmax", "log_softmax",
