@@ -102,3 +102,11 @@ def test_repository_url_is_set_once_and_buttons_use_it():
     assert CONFIG["repository"]["url"].startswith("https://github.com/")
     assert html["use_repository_button"] and html["use_issues_button"] and html["use_download_button"]
     assert CONFIG["launch_buttons"]["colab_url"] and CONFIG["launch_buttons"]["binderhub_url"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_book_shows_the_stored_outputs(path):
+    """tools/execute_notebooks.py marks a notebook whose outputs it stored; the build then shows
+    those outputs (the ones nbval tests) instead of executing the notebook again."""
+    assert load(path)["metadata"].get("mystnb", {}).get("execution_mode") == "off", (
+        f"{path.name}: store its outputs with tools/execute_notebooks.py")

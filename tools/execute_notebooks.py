@@ -6,6 +6,9 @@
 Each notebook runs top to bottom in a fresh ``python3`` kernel, from the
 ``chapters/`` folder, on the CPU (``LOSSBOOK_DEVICE=cpu``) so that the stored
 outputs are the CPU's; nbval then checks that a GPU prints the same. The
+notebook is then marked ``mystnb.execution_mode: off``: the book shows these
+stored, tested outputs instead of executing the notebook again (a notebook
+never executed, without the mark, is executed by the build). The
 kernelspec is set to ``python3`` and volatile metadata (cell timings) is
 dropped so that diffs show only real changes. Cells tagged
 ``raises-exception`` may raise; any other error stops with the cell's traceback.
@@ -29,6 +32,9 @@ def execute(path: pathlib.Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata.setdefault("language_info", {"name": "python"})
+    # Jupyter Book's 'auto' mode would re-execute any notebook with a code cell that prints
+    # nothing (an imports cell); this notebook's stored outputs are the ones to show.
+    nb.metadata["mystnb"] = {"execution_mode": "off"}
     os.environ["LOSSBOOK_DEVICE"] = "cpu"
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # as in the test run (tests/conftest.py)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
