@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test notebooks student benchmark coverage clean
+.PHONY: book test notebooks assignments grade benchmark coverage clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,16 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 
-# Student versions of the chapters (solutions removed) in student/
-student: $(STAMP)
-	$(BIN)/python tools/make_student_version.py
+# The course (nbgrader): assignments/ with source/ and release/, one assignment per chapter:
+#   make assignments [CH="what-is-a-loss regression-losses"]
+# nbgrader runs `alembic` by name, so the virtual environment's bin/ goes first on PATH.
+assignments: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python tools/course.py assignments $(CH)
+
+# Autograde assignments/submitted/<student>/<chapter>/ and write assignments/grades.csv:
+#   make grade [CH=what-is-a-loss]
+grade: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python tools/course.py grade $(CH)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_twins.py
@@ -37,4 +44,4 @@ coverage: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not book" --cov=lossbook --cov-report=term-missing
 
 clean:
-	rm -rf _build student
+	rm -rf _build
