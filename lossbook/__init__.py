@@ -10,6 +10,8 @@ lives in its own module, small enough to read in one sitting:
 ``imbalance``       sigmoid focal, softmax focal, soft Dice, class weights
 ``metric``          contrastive, triplet (with online mining), hinge and
                     cosine embedding, binomial deviance, InfoNCE
+``mining``          miners that return index tuples of triplets: batch
+                    hard, batch all, semi-hard
 ``ranking``         margin ranking, RankNet, ListNet, LambdaRank-style loss
 ``checking``        check a loss against a reference: values, gradients,
                     gradcheck, reductions, extreme inputs
@@ -20,27 +22,36 @@ lives in its own module, small enough to read in one sitting:
 
 Every public name is re-exported here: ``lossbook.mse_loss``,
 ``lossbook.MSELoss``, ``lossbook.get_device`` ...
+
+The value checks (probabilities in [0, 1], class indices in range ...) are on by default and
+off with ``lossbook.set_validation(False)`` or ``with lossbook.validation(False):``; see
+``lossbook/_validation.py``.
 """
+# The version is written here and only here; pyproject.toml reads it (setuptools' dynamic `attr`).
+__version__ = "0.1.0"
+
 from . import catalog as _catalog_module
-from . import checking, classification, imbalance, metric, ranking, regression, training, utils
+from . import checking, classification, imbalance, metric, mining, ranking, regression, training, utils
+from ._validation import is_validation_enabled, set_validation, validation
 from .catalog import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
 from .classification import *  # noqa: F401,F403
 from .imbalance import *  # noqa: F401,F403
 from .metric import *  # noqa: F401,F403
+from .mining import *  # noqa: F401,F403
 from .ranking import *  # noqa: F401,F403
 from .regression import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "set_validation", "is_validation_enabled", "validation",
     *utils.__all__,
     *regression.__all__,
     *classification.__all__,
     *imbalance.__all__,
     *metric.__all__,
+    *mining.__all__,
     *ranking.__all__,
     *checking.__all__,
     *training.__all__,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,9 @@ class LossInfo:
     pytorch   -- the PyTorch function it equals (``"torch.nn.functional.mse_loss"``), or None
     chapter   -- the book page that derives it (``"chapters/regression-losses"``)
     use_when  -- one line: when to reach for it
+    inputs    -- the kind of each positional tensor argument, for :func:`lossbook.example_inputs`
+                 (the kinds of :mod:`lossbook.checking`, and "labels", "triplets", "relevance",
+                 "sign_rows", "binary_rows"; see :mod:`lossbook.catalog`)
     """
 
     name: str
@@ -23,3 +26,4 @@ class LossInfo:
     pytorch: Optional[str]
     chapter: str
     use_when: str
+    inputs: Tuple[str, ...] = ()

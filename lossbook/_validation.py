@@ -1,46 +1,156 @@
-"""Input checks shared by every loss in lossbook.
+"""Every input check of lossbook, and the switch that turns the costly ones off.
 
-Every public loss validates its arguments at the boundary with these helpers,
-so that all error messages have one shape::
+Each kind of check is written once, here, and every message has one shape::
 
     <function>: `<argument>` must be <what was expected>, got <what arrived>
 
-Nothing here broadcasts, converts or repairs an input: a loss either gets what
-it needs or raises ``ValueError`` (wrong value or shape) or ``TypeError``
-(wrong type or dtype).
+A wrong value or shape raises ``ValueError``, a wrong type or dtype ``TypeError``. Nothing
+here broadcasts, converts or repairs an input.
+
+Two families of checks:
+
+* **structural** checks (types, dtypes, devices, shapes, Python arguments) read only metadata.
+  They cost a few hundred nanoseconds, never synchronise with a GPU and never break a
+  ``torch.compile`` graph, so they are always on;
+* **value** checks (probabilities in [0, 1], class indices in range, labels that are 0 or 1,
+  non-negative weights ...) read the tensors' values. On a GPU each is a synchronisation, and
+  under ``torch.compile`` a graph break. They are on by default, so the book's clear errors
+  stay, and off with :func:`set_validation` or the :class:`validation` context manager, the
+  way ``torch.distributions.Distribution.set_default_validate_args`` works::
+
+      lb.set_validation(False)          # for the rest of the program
+      with lb.validation(False):        # for a block
+          loss = lb.cross_entropy(logits, target)
+
+With validation off, no lossbook loss reads a tensor's value on the host: nothing
+synchronises, and every loss of the catalog compiles with ``torch.compile(fullgraph=True)``.
+Invalid values then give what the formula gives (often NaN, a wrong number, or an
+index error from a kernel), as in PyTorch.
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import math
+from typing import Iterable, Optional, Sequence, Tuple
 
 import torch
 
+__all__ = ["set_validation", "is_validation_enabled", "validation"]
+
 REDUCTIONS = ("none", "mean", "sum")
 
+_enabled = True
+
+
+# --------------------------------------------------------------------------- the switch
+
+def set_validation(enabled: bool) -> None:
+    """Turn lossbook's value checks on (the default) or off, for the whole program.
+
+    Structural checks (types, dtypes, devices, shapes, Python arguments) stay on either way.
+    """
+    global _enabled
+    if not isinstance(enabled, bool):
+        fail(TypeError, "set_validation", "enabled", "a bool", type(enabled).__name__)
+    _enabled = enabled
+
+
+def is_validation_enabled() -> bool:
+    """Whether lossbook's value checks are on."""
+    return _enabled
+
+
+class validation:
+    """Context manager (and decorator) that sets the value checks on or off for a block and
+    restores the previous setting afterwards::
+
+        with lb.validation(False):
+            compiled = torch.compile(lb.cross_entropy, fullgraph=True)
+            loss = compiled(logits, target)
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        if not isinstance(enabled, bool):
+            fail(TypeError, "validation", "enabled", "a bool", type(enabled).__name__)
+        self.enabled = enabled
+        self._previous: list = []
+
+    def __enter__(self) -> "validation":
+        self._previous.append(_enabled)
+        set_validation(self.enabled)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        set_validation(self._previous.pop())
+
+    def __call__(self, func):
+        import functools
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with validation(self.enabled):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+# --------------------------------------------------------------------------- the message
 
 def fail(exc: type, fn: str, name: str, expected: str, got: object) -> None:
     """Raise ``exc`` with the house message: function, argument, expected, got."""
     raise exc(f"{fn}: `{name}` must be {expected}, got {got}")
 
 
+def _interval(low: Optional[float], high: Optional[float], low_open: bool, high_open: bool) -> str:
+    low_s = "-inf" if low is None or low == -math.inf else f"{low:g}" if isinstance(low, float) else low
+    high_s = "inf" if high is None or high == math.inf else f"{high:g}" if isinstance(high, float) else high
+    return f"{'(' if low_open else '['}{low_s}, {high_s}{')' if high_open else ']'}"
+
+
+# --------------------------------------------------------------------------- Python arguments
+
 def check_reduction(reduction: object, fn: str, allowed: Iterable[str] = REDUCTIONS) -> None:
     """``reduction`` must be one of ``allowed`` (by default 'none', 'mean', 'sum')."""
-    allowed = tuple(allowed)
-    if not isinstance(reduction, str) or reduction not in allowed:
-        fail(ValueError, fn, "reduction", f"one of {allowed}", repr(reduction))
+    check_choice(reduction, "reduction", fn, tuple(allowed))
 
 
-def reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Apply 'none' / 'sum' / 'mean' to per-element losses.
+def check_choice(value: object, name: str, fn: str, choices: Sequence[str]) -> None:
+    """A string among ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        fail(ValueError, fn, name, f"one of {tuple(choices)}", repr(value))
 
-    'mean' of an empty tensor is NaN, as in PyTorch.
-    """
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.mean()
 
+def check_scalar(value: object, name: str, fn: str, *, low: Optional[float] = None,
+                 high: Optional[float] = None, low_open: bool = False, high_open: bool = False) -> None:
+    """A Python number in an interval, open or closed at each end (NaN never is)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail(TypeError, fn, name, "a Python number", type(value).__name__)
+    interval = f"in {_interval(low, high, low_open, high_open)}"
+    if value != value:  # NaN
+        fail(ValueError, fn, name, interval, value)
+    if low is not None and (value < low or (low_open and value == low)):
+        fail(ValueError, fn, name, interval, value)
+    if high is not None and (value > high or (high_open and value == high)):
+        fail(ValueError, fn, name, interval, value)
+
+
+def check_flag(value: object, name: str, fn: str) -> None:
+    """A Python bool (not 0 or 1)."""
+    if not isinstance(value, bool):
+        fail(TypeError, fn, name, "a bool", type(value).__name__)
+
+
+def check_int(value: object, name: str, fn: str, *, low: Optional[int] = None,
+              allow_none: bool = False) -> None:
+    """A Python int (not a bool), at least ``low`` if given; or None if ``allow_none``."""
+    if allow_none and value is None:
+        return
+    expected = ("None or " if allow_none else "") + ("an int" if low is None else f"an int >= {low}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail(TypeError, fn, name, expected, type(value).__name__)
+    if low is not None and value < low:
+        fail(ValueError, fn, name, expected, value)
+
+
+# --------------------------------------------------------------------------- tensors: structure
 
 def check_tensor(x: object, name: str, fn: str) -> None:
     """``x`` must be a ``torch.Tensor``."""
@@ -48,18 +158,58 @@ def check_tensor(x: object, name: str, fn: str) -> None:
         fail(TypeError, fn, name, "a torch.Tensor", type(x).__name__)
 
 
-def check_floating(x: object, name: str, fn: str) -> None:
+def check_floating(x: object, name: str, fn: str, *, hint: str = "") -> None:
     """``x`` must be a floating-point tensor (float16, bfloat16, float32, float64)."""
     check_tensor(x, name, fn)
     if not x.is_floating_point():
-        fail(TypeError, fn, name, "a floating-point tensor", f"dtype {x.dtype}")
+        fail(TypeError, fn, name, f"a floating-point tensor{hint}", f"dtype {x.dtype}")
+
+
+def check_integer(x: object, name: str, fn: str, what: str = "class indices") -> None:
+    """``x`` must be an integer tensor (``torch.long`` or another integer dtype; not bool)."""
+    check_tensor(x, name, fn)
+    if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+        fail(TypeError, fn, name, f"an integer (torch.long) tensor of {what}", f"dtype {x.dtype}")
+
+
+def check_real(x: object, name: str, fn: str, what: str) -> None:
+    """``x`` must be an integer or floating tensor (not bool, not complex)."""
+    check_tensor(x, name, fn)
+    if x.is_complex() or x.dtype == torch.bool:
+        fail(TypeError, fn, name, f"a real tensor of {what}", f"dtype {x.dtype}")
+
+
+def check_mask(x: object, name: str, fn: str) -> None:
+    """``x`` must be a boolean tensor."""
+    check_tensor(x, name, fn)
+    if x.dtype != torch.bool:
+        fail(TypeError, fn, name, "a boolean tensor (True for real items)", f"dtype {x.dtype}")
+
+
+def check_same_dtype(fn: str, **tensors: Optional[torch.Tensor]) -> None:
+    """All tensors given (``None`` is skipped) share one dtype. Only where PyTorch requires it
+    (``binary_cross_entropy``, class weights); elsewhere mixed dtypes promote, as in PyTorch."""
+    items = [(n, t) for n, t in tensors.items() if isinstance(t, torch.Tensor)]
+    for name, t in items[1:]:
+        if t.dtype != items[0][1].dtype:
+            fail(TypeError, fn, name, f"of the same dtype as `{items[0][0]}` ({items[0][1].dtype})",
+                 f"dtype {t.dtype}")
+
+
+def check_same_device(fn: str, **tensors: Optional[torch.Tensor]) -> None:
+    """All tensors given (``None`` is skipped) live on one device."""
+    items = [(n, t) for n, t in tensors.items() if isinstance(t, torch.Tensor)]
+    for name, t in items[1:]:
+        if t.device != items[0][1].device:
+            fail(ValueError, fn, name, f"on the same device as `{items[0][0]}` ({items[0][1].device})",
+                 f"device {t.device}")
 
 
 def check_same_shape(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str, fn: str) -> None:
     """``b`` must have exactly the shape of ``a``: no silent broadcasting.
 
-    PyTorch's regression losses broadcast (N, 1) against (N,) into (N, N) with
-    only a warning; that is almost always a bug, so lossbook refuses it.
+    PyTorch's regression losses broadcast (N, 1) against (N,) into (N, N) with only a warning;
+    that is almost always a bug, so lossbook refuses it.
     """
     if a.shape != b.shape:
         hint = ""
@@ -69,108 +219,191 @@ def check_same_shape(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str,
              f"{tuple(b.shape)}{hint}")
 
 
-def check_same_device(fn: str, **tensors: Optional[torch.Tensor]) -> None:
-    """All tensors given (``None`` is skipped) must live on one device."""
-    items = [(n, t) for n, t in tensors.items() if isinstance(t, torch.Tensor)]
-    if not items:
-        return
-    first_name, first = items[0]
-    for name, t in items[1:]:
-        if t.device != first.device:
-            fail(ValueError, fn, name, f"on the same device as `{first_name}` ({first.device})",
-                 f"device {t.device}")
+def check_shape(x: torch.Tensor, name: str, fn: str, expected: Tuple[int, ...], what: str) -> None:
+    """``x`` has exactly the shape ``expected``; ``what`` says why (e.g. "one per embedding")."""
+    if tuple(x.shape) != tuple(expected):
+        fail(ValueError, fn, name, f"of shape {tuple(expected)}, {what}", f"shape {tuple(x.shape)}")
 
 
-def check_same_dtype(fn: str, **tensors: Optional[torch.Tensor]) -> None:
-    """All floating tensors given (``None`` is skipped) must share one dtype."""
-    items = [(n, t) for n, t in tensors.items() if isinstance(t, torch.Tensor)]
-    if not items:
-        return
-    first_name, first = items[0]
-    for name, t in items[1:]:
-        if t.dtype != first.dtype:
-            fail(TypeError, fn, name, f"of the same dtype as `{first_name}` ({first.dtype})",
-                 f"dtype {t.dtype}")
+def check_dims(x: torch.Tensor, name: str, fn: str, dims: Tuple[int, ...], shapes: str) -> None:
+    """``x`` has one of the numbers of dimensions ``dims``; ``shapes`` names them ("(N, D) or (D,)")."""
+    if x.dim() not in dims:
+        fail(ValueError, fn, name, f"a tensor of shape {shapes}", f"shape {tuple(x.shape)}")
+
+
+def check_broadcastable(w: torch.Tensor, name: str, like: torch.Tensor, like_name: str, fn: str) -> None:
+    """``w`` broadcasts to ``like``'s shape without enlarging it."""
+    try:
+        ok = torch.broadcast_shapes(w.shape, like.shape) == like.shape
+    except RuntimeError:
+        ok = False
+    if not ok:
+        fail(ValueError, fn, name, f"broadcastable to the shape of `{like_name}` {tuple(like.shape)}",
+             f"shape {tuple(w.shape)}")
 
 
 def check_pair(input: object, target: object, fn: str, *, same_shape: bool = True,
                input_name: str = "input", target_name: str = "target") -> None:
-    """The common case: two floating tensors, same dtype, same device, same shape."""
+    """The common case: two floating tensors on one device, of one shape (dtypes may differ:
+    they promote, as in PyTorch)."""
     check_floating(input, input_name, fn)
     check_floating(target, target_name, fn)
     check_same_device(fn, **{input_name: input, target_name: target})
-    check_same_dtype(fn, **{input_name: input, target_name: target})
     if same_shape:
         check_same_shape(input, input_name, target, target_name, fn)
 
 
-def check_values_in(x: torch.Tensor, name: str, fn: str, low: float, high: float) -> None:
-    """Every element of ``x`` must lie in the closed interval [low, high] (NaN fails)."""
-    if x.numel() == 0:
+def check_weight(w: Optional[torch.Tensor], name: str, like: torch.Tensor, fn: str, *,
+                 same_shape: bool = False, same_dtype: bool = False) -> None:
+    """An optional weight tensor: floating, on ``like``'s device, of its shape (``same_shape``)
+    or broadcastable to it, of its dtype if ``same_dtype``, and (a value check) finite and >= 0."""
+    if w is None:
         return
-    with torch.no_grad():
-        ok = bool(((x >= low) & (x <= high)).all())
+    check_floating(w, name, fn)
+    check_same_device(fn, input=like, **{name: w})
+    if same_dtype:
+        check_same_dtype(fn, input=like, **{name: w})
+    if same_shape:
+        check_same_shape(like, "input", w, name, fn)
+    else:
+        check_broadcastable(w, name, like, "input", fn)
+    check_values_in(w, name, fn, 0.0, math.inf, high_open=True)
+
+
+def check_variance(var: object, input: torch.Tensor, fn: str) -> None:
+    """A Gaussian variance tensor: floating, on ``input``'s device, of a shape PyTorch accepts
+    (``input``'s; ``input``'s without its last dimension; or ``input``'s with one dimension of
+    size 1), and (a value check) finite and >= 0."""
+    check_floating(var, "var", fn)
+    check_same_device(fn, input=input, var=var)
+    shape, ishape = tuple(var.shape), tuple(input.shape)
+    ok = shape == ishape or (input.dim() >= 1 and shape == ishape[:-1])
+    if not ok and var.dim() == input.dim():
+        differ = [d for d in range(input.dim()) if shape[d] != ishape[d]]
+        ok = len(differ) == 1 and shape[differ[0]] == 1
     if not ok:
-        with torch.no_grad():
-            lo, hi = x.min().item(), x.max().item()
-        fail(ValueError, fn, name, f"in [{low}, {high}]", f"values from {lo:.4g} to {hi:.4g}")
+        fail(ValueError, fn, "var", f"of shape {ishape}, {ishape[:-1]}, or {ishape} with one "
+             "dimension of size 1", f"shape {shape}")
+    check_values_in(var, "var", fn, 0.0, math.inf, high_open=True)
 
 
-def check_scalar(value: object, name: str, fn: str, *, low: Optional[float] = None,
-                 high: Optional[float] = None, low_open: bool = False, high_open: bool = False) -> None:
-    """A Python number in a given interval; open or closed at each end."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(TypeError, fn, name, "a Python number", type(value).__name__)
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
-    interval = f"in {left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
-    if value != value:  # NaN
-        fail(ValueError, fn, name, interval, value)
-    if low is not None and (value < low or (low_open and value == low)):
-        fail(ValueError, fn, name, interval, value)
-    if high is not None and (value > high or (high_open and value == high)):
-        fail(ValueError, fn, name, interval, value)
+def class_dim(input: torch.Tensor) -> int:
+    """The class dimension of logits: 1, or 0 for one unbatched sample of shape (C,)."""
+    return 0 if input.dim() == 1 else 1
 
 
-def check_class_indices(target: object, name: str, fn: str, num_classes: int,
-                        ignore_index: Optional[int] = None) -> None:
-    """Integer class indices in [0, num_classes), except entries equal to ``ignore_index``."""
-    check_tensor(target, name, fn)
-    if target.is_floating_point() or target.dtype == torch.bool or target.is_complex():
-        fail(TypeError, fn, name, "an integer (torch.long) tensor of class indices",
-             f"dtype {target.dtype}")
-    if target.numel() == 0:
-        return
-    with torch.no_grad():
-        valid = target if ignore_index is None else target[target != ignore_index]
-        if valid.numel() and bool(((valid < 0) | (valid >= num_classes)).any()):
-            fail(ValueError, fn, name, f"class indices in [0, {num_classes - 1}]"
-                 + ("" if ignore_index is None else f" or ignore_index={ignore_index}"),
-                 f"values from {valid.min().item()} to {valid.max().item()}")
+def check_class_input(input: object, fn: str, *, min_classes: int = 1, name: str = "input") -> int:
+    """Floating logits or log-probabilities of shape (C,), (N, C) or (N, C, d1, ...) with at
+    least ``min_classes`` classes; returns C."""
+    check_floating(input, name, fn)
+    if input.dim() == 0:
+        fail(ValueError, fn, name, "a tensor of shape (C,), (N, C) or (N, C, d1, ...)", "a scalar")
+    num_classes = input.shape[class_dim(input)]
+    if num_classes < min_classes:
+        fail(ValueError, fn, name, f"scores for at least {min_classes} class{'es' if min_classes > 1 else ''} "
+             "along dimension 1 (0 when unbatched)", f"shape {tuple(input.shape)}")
+    return num_classes
 
 
-def check_non_negative(x: torch.Tensor, name: str, fn: str) -> None:
-    """Every element of ``x`` finite and >= 0 (weights, class weights)."""
-    if x.numel() == 0:
-        return
-    with torch.no_grad():
-        ok = bool((torch.isfinite(x) & (x >= 0)).all())
-    if not ok:
-        with torch.no_grad():
-            lo, hi = x.min().item(), x.max().item()
-        fail(ValueError, fn, name, "finite and >= 0 everywhere", f"values from {lo:.4g} to {hi:.4g}")
+def check_class_target(input: torch.Tensor, target: object, fn: str, *,
+                       ignore_index: Optional[int] = None) -> None:
+    """Integer class indices of ``input``'s shape without its class dimension, on its device;
+    and (a value check) in [0, C) or equal to ``ignore_index``."""
+    check_integer(target, "target", fn)
+    check_same_device(fn, input=input, target=target)
+    expected = () if input.dim() == 1 else (input.shape[0], *input.shape[2:])
+    if tuple(target.shape) != expected:
+        fail(ValueError, fn, "target", f"class indices of shape {expected} for input of shape "
+             f"{tuple(input.shape)} (input's shape without the class dimension)",
+             f"shape {tuple(target.shape)}")
+    check_class_indices(target, "target", fn, input.shape[class_dim(input)], ignore_index)
 
 
 def check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_classes: int,
                        fn: str) -> None:
     """``weight`` is None, or one finite, non-negative weight per class: shape (C,), on the
-    device and of the dtype of ``input``."""
+    device and of the dtype of ``input`` (PyTorch requires the dtype too)."""
     if weight is None:
         return
     check_floating(weight, "weight", fn)
     check_same_device(fn, input=input, weight=weight)
     check_same_dtype(fn, input=input, weight=weight)
-    if weight.shape != (num_classes,):
-        fail(ValueError, fn, "weight", f"a tensor of shape (C,) = ({num_classes},), one weight per class",
-             f"shape {tuple(weight.shape)}")
-    check_non_negative(weight, "weight", fn)
+    check_shape(weight, "weight", fn, (num_classes,), "one weight per class")
+    check_values_in(weight, "weight", fn, 0.0, math.inf, high_open=True)
+
+
+def check_embeddings(embeddings: object, name: str, fn: str) -> None:
+    """A floating (B, D) tensor of embeddings."""
+    check_floating(embeddings, name, fn)
+    check_dims(embeddings, name, fn, (2,), "(B, D)")
+
+
+def check_labels(embeddings: object, labels: object, fn: str) -> None:
+    """``embeddings`` (B, D) floating; ``labels`` (B,) integer class ids on the same device."""
+    check_embeddings(embeddings, "embeddings", fn)
+    check_integer(labels, "labels", fn, "class ids")
+    check_same_device(fn, embeddings=embeddings, labels=labels)
+    check_shape(labels, "labels", fn, tuple(embeddings.shape[:1]), "one per embedding")
+
+
+# --------------------------------------------------------------------------- tensors: values
+
+def _describe(x: torch.Tensor) -> str:
+    lo, hi = torch.aminmax(x.detach().reshape(-1))
+    fmt = (lambda v: f"{v:.4g}") if x.is_floating_point() else str
+    return f"values from {fmt(lo.item())} to {fmt(hi.item())}"
+
+
+def check_values_in(x: torch.Tensor, name: str, fn: str, low: float, high: float, *,
+                    low_open: bool = False, high_open: bool = False, what: str = "") -> None:
+    """(Value check.) Every element of ``x`` in the interval from ``low`` to ``high``, closed
+    unless ``low_open`` / ``high_open`` (so ``[0, inf)`` refuses inf, ``[-inf, 0]`` accepts
+    -inf); NaN never is. ``what`` names the values ("log-probabilities") in the message."""
+    if not _enabled or x.numel() == 0:
+        return
+    with torch.no_grad():
+        lo, hi = torch.aminmax(x.detach().reshape(-1))
+        ok = (lo > low if low_open else lo >= low) & (hi < high if high_open else hi <= high)
+        if not bool(ok):
+            expected = f"{what}, in " if what else "in "
+            fail(ValueError, fn, name, expected + _interval(low, high, low_open, high_open), _describe(x))
+
+
+def check_values_among(x: torch.Tensor, name: str, fn: str, allowed: Tuple[float, float], *,
+                       what: str = "") -> None:
+    """(Value check.) Every element of ``x`` equal to one of the two values ``allowed``
+    (hard 0/1 labels, +-1 targets, 1/0 pair labels)."""
+    if not _enabled or x.numel() == 0:
+        return
+    with torch.no_grad():
+        bad = (x != allowed[0]) & (x != allowed[1])
+        if bool(bad.any()):
+            first = x[bad].reshape(-1)[0].item()
+            expected = f"{allowed[0]} or {allowed[1]} everywhere" + (f" ({what})" if what else "")
+            fail(ValueError, fn, name, expected,
+                 f"{int(bad.sum())} of {x.numel()} values that are not, the first {first:.4g}")
+
+
+def check_class_indices(target: torch.Tensor, name: str, fn: str, num_classes: int,
+                        ignore_index: Optional[int] = None) -> None:
+    """(Value check.) Every index in [0, num_classes), or equal to ``ignore_index``."""
+    if not _enabled or target.numel() == 0:
+        return
+    with torch.no_grad():
+        bad = (target < 0) | (target >= num_classes)
+        if ignore_index is not None:
+            bad &= target != ignore_index
+        if bool(bad.any()):
+            fail(ValueError, fn, name, f"class indices in [0, {num_classes - 1}]"
+                 + ("" if ignore_index is None else f" or ignore_index={ignore_index}"),
+                 f"{int(bad.sum())} out of range, the first {target[bad].reshape(-1)[0].item()}")
+
+
+def check_at_least_one(x: torch.Tensor, name: str, fn: str, expected: str, dim: int = 0) -> None:
+    """(Value check.) Every slice of the boolean ``x`` along ``dim`` holds at least one True."""
+    if not _enabled:
+        return
+    with torch.no_grad():
+        missing = ~x.any(dim=dim)
+        if bool(missing.any()):
+            fail(ValueError, fn, name, expected, f"{int(missing.sum())} column(s) without one")

@@ -15,18 +15,29 @@ namesake, written from scratch:
 and the two building blocks :func:`softmax` and :func:`log_softmax`, computed
 stably by subtracting the maximum (the log-sum-exp trick).
 
+The signatures are PyTorch's, less the deprecated ``size_average`` and ``reduce``: what
+follows the first of them in PyTorch is keyword-only here (``nll_loss(x, t, None, 2)`` is a
+``TypeError``, where PyTorch would read the 2 as ``size_average``), in the functions and in
+the modules. Mixed dtypes and autocast give PyTorch's result dtype (see ``lossbook/_core.py``).
+
 lossbook is stricter than PyTorch where PyTorch accepts nonsense silently:
 BCE-with-logits targets outside [0, 1], ``nll_loss`` inputs that are not log-probabilities
 (probabilities or logits, which give a meaningless, even negative, loss),
 ``kl_div`` inputs or targets that are not (log-)probabilities, float class
 indices, and tensors of different shapes all raise ``ValueError`` or
-``TypeError``. Each function's docstring lists its own checks.
+``TypeError``. Each function's docstring lists its own checks; those that read values are
+skipped while validation is off (:func:`lossbook.set_validation`).
+
+NLL, cross-entropy with class indices and BCE are :class:`torch.autograd.Function` subclasses with
+PyTorch's backward written by hand: a loss that runs on every batch should not cost several
+times what PyTorch's fused kernels cost.
 
 Shapes follow PyTorch. ``C`` is the number of classes; the class dimension is
 dimension 1, or dimension 0 for a single unbatched sample of shape (C,).
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Optional
 
@@ -34,10 +45,25 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._core import autocast_float32, reduce
 from ._registry import LossInfo
-from ._validation import (check_class_indices, check_class_weight, check_floating, check_non_negative,
-                          check_pair, check_reduction, check_same_device, check_same_dtype,
-                          check_same_shape, check_scalar, check_tensor, check_values_in, fail, reduce)
+from ._validation import (
+    check_choice,
+    check_class_input,
+    check_class_target,
+    check_class_weight,
+    check_flag,
+    check_floating,
+    check_int,
+    check_pair,
+    check_reduction,
+    check_same_dtype,
+    check_scalar,
+    check_tensor,
+    check_values_in,
+    check_weight,
+    class_dim,
+)
 
 __all__ = [
     "softmax", "log_softmax",
@@ -49,6 +75,7 @@ __all__ = [
 ]
 
 KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
+_LOG_PROBS = "log-probabilities (apply log_softmax to logits)"
 
 
 # --------------------------------------------------------------------------- softmax
@@ -89,69 +116,39 @@ def log_softmax(input: torch.Tensor, dim: int) -> torch.Tensor:
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 
 
-# --------------------------------------------------------------------------- shared checks
+# --------------------------------------------------------------------------- shared pieces
 
-def _check_broadcast_weight(w: Optional[torch.Tensor], name: str, input: torch.Tensor, fn: str) -> None:
-    """A non-negative floating tensor that broadcasts to ``input``'s shape without enlarging it."""
-    if w is None:
-        return
-    check_floating(w, name, fn)
-    check_same_device(fn, input=input, **{name: w})
-    check_same_dtype(fn, input=input, **{name: w})
-    try:
-        ok = torch.broadcast_shapes(w.shape, input.shape) == input.shape
-    except RuntimeError:
-        ok = False
-    if not ok:
-        fail(ValueError, fn, name, f"broadcastable to the shape of `input` {tuple(input.shape)}",
-             f"shape {tuple(w.shape)}")
-    check_non_negative(w, name, fn)
+def _picked(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
+            ignore_index: int):
+    """What NLL and cross-entropy share: for each target, its index along the class dimension
+    (ignored targets, which may hold -100, point at class 0), whether it is kept, and its
+    weight :math:`w_{y_n}` (0 where ignored)."""
+    cdim = class_dim(input)
+    keep = target != ignore_index
+    index = torch.where(keep, target, 0).unsqueeze(cdim)
+    if weight is None:
+        w = keep.to(input.dtype)
+    else:
+        w = torch.where(keep, weight[index.squeeze(cdim)], 0)
+    return cdim, index, keep, w
 
 
-def _check_log_probs(x: torch.Tensor, name: str, fn: str) -> None:
-    """Log-probabilities are <= 0: probabilities and raw logits (almost always) are not."""
-    if x.numel():
-        with torch.no_grad():
-            ok = bool((x <= 0).all())
-        if not ok:
-            fail(ValueError, fn, name, "log-probabilities (<= 0 everywhere; apply log_softmax to logits)",
-                 f"maximum {x.max().item():.4g}")
+def _reduce_weighted(loss: torch.Tensor, w: torch.Tensor, reduction: str):
+    """'none', 'sum', or the weighted mean sum(loss) / sum(w); returns (value, denominator)."""
+    if reduction == "none":
+        return loss, None
+    if reduction == "sum":
+        return loss.sum(), None
+    denominator = w.sum()
+    return loss.sum() / denominator, denominator
 
 
-def _check_ignore_index(ignore_index: object, fn: str) -> None:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        fail(TypeError, fn, "ignore_index", "an int", type(ignore_index).__name__)
-
-
-def _class_dim(input: torch.Tensor) -> int:
-    return 0 if input.dim() == 1 else 1
-
-
-def _check_logits_shape(input: torch.Tensor, fn: str) -> int:
-    """Input of shape (C,), (N, C) or (N, C, d1, ...) with C >= 1; returns C."""
-    if input.dim() == 0 or input.shape[_class_dim(input)] == 0:
-        fail(ValueError, fn, "input", "a tensor of shape (C,), (N, C) or (N, C, d1, ...) with C >= 1",
-             f"shape {tuple(input.shape)}")
-    return input.shape[_class_dim(input)]
-
-
-def _check_index_target(input: torch.Tensor, target: object, num_classes: int,
-                        ignore_index: int, fn: str) -> None:
-    """Integer targets of shape (), (N,) or (N, d1, ...) matching ``input`` without its class dim."""
-    check_class_indices(target, "target", fn, num_classes, ignore_index)
-    check_same_device(fn, input=input, target=target)
-    expected = () if input.dim() == 1 else (input.shape[0], *input.shape[2:])
-    if target.shape != expected:
-        fail(ValueError, fn, "target", f"class indices of shape {expected} for input of shape "
-             f"{tuple(input.shape)} (input's shape without the class dimension)",
-             f"shape {tuple(target.shape)}")
-
-
-def _per_class_weight(weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
-    """``weight`` (C,) viewed so that it broadcasts along the class dimension of ``input``."""
-    shape = [1] * input.dim()
-    shape[_class_dim(input)] = -1
-    return weight.view(shape)
+def _coefficients(grad: torch.Tensor, keep: torch.Tensor, w: torch.Tensor,
+                  denominator: Optional[torch.Tensor]) -> torch.Tensor:
+    """d loss / d (per-target loss) times the incoming gradient: w, or w / sum(w) for 'mean'.
+    Ignored targets get 0, even when every target is ignored (0 / 0), as in PyTorch."""
+    coef = w * grad if denominator is None else w * (grad / denominator)
+    return torch.where(keep, coef, 0)
 
 
 # --------------------------------------------------------------------------- binary
@@ -185,7 +182,7 @@ class _ClampedBCE(torch.autograd.Function):
 
 
 def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
-                         reduction: str = "mean") -> torch.Tensor:
+                         *, reduction: str = "mean") -> torch.Tensor:
     r"""Binary cross-entropy on probabilities; equals ``F.binary_cross_entropy``.
 
     .. math:: \ell_n = -w_n \bigl[\, y_n \max(\log p_n, -100)
@@ -198,9 +195,10 @@ def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Opti
     as 15.0000 rather than an error. Prefer :func:`binary_cross_entropy_with_logits`, which
     takes logits and needs no clamp.
 
-    Shapes: ``input`` and ``target`` of one shape (any); ``weight`` broadcastable to it
-    (e.g. per-sample (N, 1) or per-output (C,)). 'none' returns that shape, 'mean' and
-    'sum' a scalar ('mean' of an empty tensor is NaN, as in PyTorch).
+    Shapes: ``input`` and ``target`` of one shape (any) and one dtype (as PyTorch requires);
+    ``weight`` broadcastable to it (e.g. per-sample (N, 1) or per-output (C,)). 'none'
+    returns that shape, 'mean' and 'sum' a scalar ('mean' of an empty tensor is NaN, as in
+    PyTorch). ``reduction`` is keyword-only.
 
     Checks: ``input`` and ``target`` in [0, 1] (PyTorch 2.x checks both too, with a
     ``RuntimeError``; here a ``ValueError``); stricter than PyTorch, ``weight`` non-negative
@@ -216,18 +214,61 @@ def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Opti
     """
     fn = "binary_cross_entropy"
     check_pair(input, target, fn)
+    check_same_dtype(fn, input=input, target=target)
+    check_weight(weight, "weight", input, fn)
+    check_reduction(reduction, fn)
     check_values_in(input, "input", fn, 0.0, 1.0)
     check_values_in(target, "target", fn, 0.0, 1.0)
-    _check_broadcast_weight(weight, "weight", input, fn)
-    check_reduction(reduction, fn)
+    input, target, weight = autocast_float32(input, target, weight)
     loss = _ClampedBCE.apply(input, target)
     if weight is not None:
-        loss = loss * weight
+        loss = (loss * weight).to(loss.dtype)  # PyTorch keeps input's dtype
     return reduce(loss, reduction)
 
 
+class _BCEWithLogits(torch.autograd.Function):
+    r"""BCE on logits, :math:`(1 - y)\,x + (1 + (q - 1)\,y)\operatorname{softplus}(-x)`, with
+    PyTorch's backward: :math:`(1 + (q - 1) y)\,\sigma(x) - q y` for the logit (:math:`\sigma(x)
+    - y` without ``pos_weight``) and :math:`(q - 1)\operatorname{softplus}(-x) - x` for the
+    target (:math:`-x`), times the weight and the incoming gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, weight, pos_weight, reduction):
+        softplus_neg = F.softplus(-input)  # = -log sigmoid(x), stable for any x
+        if pos_weight is None:
+            loss = torch.addcmul(softplus_neg, 1 - target, input)
+        else:
+            loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
+        if weight is not None:
+            loss = loss * weight
+        loss = loss.to(target.dtype)  # PyTorch's kernel works in target's dtype
+        ctx.scale = 1.0 if reduction != "mean" else (1.0 / loss.numel() if loss.numel() else math.nan)
+        ctx.reduction = reduction
+        ctx.save_for_backward(input, target, weight, pos_weight, softplus_neg)
+        return reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target, weight, pos_weight, softplus_neg = ctx.saved_tensors
+        g = grad * ctx.scale
+        if weight is not None:
+            g = g * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                grad_input = (torch.sigmoid(input) - target) * g
+            else:
+                grad_input = ((1 + (pos_weight - 1) * target) * torch.sigmoid(input) - pos_weight * target) * g
+            grad_input = grad_input.sum_to_size(input.shape)
+        if ctx.needs_input_grad[1]:
+            d_target = -input if pos_weight is None else (pos_weight - 1) * softplus_neg - input
+            grad_target = (d_target * g).sum_to_size(target.shape)
+        return grad_input, grad_target, None, None, None
+
+
 def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor,
-                                     weight: Optional[torch.Tensor] = None, reduction: str = "mean",
+                                     weight: Optional[torch.Tensor] = None, *, reduction: str = "mean",
                                      pos_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     r"""Binary cross-entropy on logits; equals ``F.binary_cross_entropy_with_logits``.
 
@@ -239,11 +280,14 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor,
     The right-hand form uses :math:`-\log\sigma(x) = \operatorname{softplus}(-x)` and
     :math:`-\log(1 - \sigma(x)) = x + \operatorname{softplus}(-x)`; ``softplus`` never
     overflows, so the loss and its gradient :math:`w_n[(1 + (q - 1) y_n)\sigma(x_n) - q y_n]`
-    are finite for any finite logit (tested to |x| = 1e4 in float32).
+    are finite for any finite logit (tested to |x| = 1e4 in float32). The gradient is written
+    by hand (:class:`_BCEWithLogits`), as PyTorch's is.
 
     Shapes: ``input`` and ``target`` of one shape (any); ``weight`` and ``pos_weight``
     broadcastable to it (``pos_weight`` is usually (C,) for C independent labels: the
     weight of the positive examples of each label, e.g. #negatives / #positives).
+    ``reduction`` and ``pos_weight`` are keyword-only. As in PyTorch, the result has
+    ``target``'s dtype.
 
     Checks: ``target`` floating (PyTorch raises on integer targets too, with a cryptic
     "result type Float can't be cast" error; write ``target.float()``) and, stricter than
@@ -254,47 +298,57 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor,
     """
     fn = "binary_cross_entropy_with_logits"
     check_floating(input, "input", fn)
-    check_tensor(target, "target", fn)
-    if not target.is_floating_point():
-        fail(TypeError, fn, "target", "a floating-point tensor of labels in [0, 1] (use target.float())",
-             f"dtype {target.dtype}")
+    check_floating(target, "target", fn, hint=" of labels in [0, 1] (use target.float())")
     check_pair(input, target, fn)
-    check_values_in(target, "target", fn, 0.0, 1.0)
-    _check_broadcast_weight(weight, "weight", input, fn)
-    _check_broadcast_weight(pos_weight, "pos_weight", input, fn)
+    check_weight(weight, "weight", input, fn)
+    check_weight(pos_weight, "pos_weight", input, fn)
     check_reduction(reduction, fn)
-    softplus_neg = F.softplus(-input)  # = -log sigmoid(x), stable
-    if pos_weight is None:
-        loss = (1 - target) * input + softplus_neg
-    else:
-        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
-    if weight is not None:
-        loss = loss * weight
-    return reduce(loss, reduction)
+    check_values_in(target, "target", fn, 0.0, 1.0)
+    input, target, weight, pos_weight = autocast_float32(input, target, weight, pos_weight)
+    return _BCEWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
 # --------------------------------------------------------------------------- NLL
 
+class _NLL(torch.autograd.Function):
+    r"""Minus the log-probability of each target, weighted, with PyTorch's backward: the
+    gradient is :math:`-w_{y_n}` (over :math:`\sum w` for 'mean') at the target's class and 0
+    elsewhere, scattered into a tensor of zeros."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
+        cdim, index, keep, w = _picked(log_probs, target, weight, ignore_index)
+        picked = log_probs.gather(cdim, index).squeeze(cdim)
+        # where, not a product with the mask: an ignored log-probability of -inf times 0 is NaN
+        loss = torch.where(keep, picked * -w, 0)
+        value, denominator = _reduce_weighted(loss, w, reduction)
+        ctx.cdim, ctx.shape = cdim, log_probs.shape
+        ctx.save_for_backward(index, keep, w, denominator)
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, keep, w, denominator = ctx.saved_tensors
+        coef = -_coefficients(grad, keep, w, denominator)
+        grad_input = torch.zeros(ctx.shape, dtype=coef.dtype, device=coef.device)
+        return grad_input.scatter_(ctx.cdim, index, coef.unsqueeze(ctx.cdim)), None, None, None, None
+
+
 def _nll(log_probs: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
          ignore_index: int, reduction: str) -> torch.Tensor:
-    """NLL on validated inputs (shared by :func:`nll_loss` and :func:`cross_entropy`)."""
-    keep = target != ignore_index
-    safe = target.masked_fill(~keep, 0)  # ignored entries may hold -100: index a valid class
-    cdim = _class_dim(log_probs)
-    picked = log_probs.gather(cdim, safe.unsqueeze(cdim)).squeeze(cdim)
-    w = torch.ones_like(picked) if weight is None else weight[safe]
-    # masked_fill, not a product with the mask: when every target is ignored the mean is 0/0 = NaN,
-    # and masked_fill still passes a zero gradient (0 * inf would be NaN), as PyTorch does.
-    loss = (-w * picked).masked_fill(~keep, 0)
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / w.masked_fill(~keep, 0).sum()  # a true weighted average
+    r"""NLL on validated inputs (shared by :func:`nll_loss` and :func:`cross_entropy`).
+
+    Each target's log-probability is picked with ``gather`` along the class dimension; ignored
+    targets count 0 (``torch.where``, since a -inf log-probability times 0 would be NaN) and
+    their weight is left out of the denominator, so 'mean' is :math:`\sum_n w_{y_n} \ell_n /
+    \sum_n w_{y_n}`, a true weighted average (NaN, 0 / 0, when every target is ignored, with a
+    zero gradient, as in PyTorch). :class:`_NLL` holds the forward and the hand-written backward.
+    """
+    return _NLL.apply(log_probs, target, weight, ignore_index, reduction)
 
 
 def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
-             ignore_index: int = -100, reduction: str = "mean") -> torch.Tensor:
+             *, ignore_index: int = -100, reduction: str = "mean") -> torch.Tensor:
     r"""Negative log-likelihood of the true class; equals ``F.nll_loss``.
 
     .. math:: \ell_n = -w_{y_n} \log p_{n, y_n}, \qquad
@@ -308,7 +362,9 @@ def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.T
 
     Shapes: ``input`` (C,), (N, C) or (N, C, d1, ...) of log-probabilities; ``target`` (),
     (N,) or (N, d1, ...) of class indices (``torch.long``) in [0, C) or ``ignore_index``;
-    ``weight`` (C,). 'none' returns ``target``'s shape (0 where ignored).
+    ``weight`` (C,), of ``input``'s dtype. 'none' returns ``target``'s shape (0 where
+    ignored). ``ignore_index`` and ``reduction`` are keyword-only: ``nll_loss(x, t, None, 2)``
+    is a ``TypeError``, where PyTorch reads the 2 as its deprecated ``size_average``.
 
     Checks, stricter than PyTorch: ``input`` <= 0 everywhere (probabilities or raw logits
     give a meaningless, possibly negative, loss in PyTorch); ``weight`` non-negative. Like
@@ -317,20 +373,48 @@ def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.T
     Derived in chapters/cross-entropy.
     """
     fn = "nll_loss"
-    check_floating(input, "input", fn)
-    num_classes = _check_logits_shape(input, fn)
-    _check_ignore_index(ignore_index, fn)
-    _check_index_target(input, target, num_classes, ignore_index, fn)
+    num_classes = check_class_input(input, fn)
+    check_int(ignore_index, "ignore_index", fn)
+    check_class_target(input, target, fn, ignore_index=ignore_index)
     check_class_weight(weight, input, num_classes, fn)
     check_reduction(reduction, fn)
-    _check_log_probs(input, "input", fn)
+    check_values_in(input, "input", fn, -math.inf, 0.0, what=_LOG_PROBS)
+    input, weight = autocast_float32(input, weight)
     return _nll(input, target, weight, ignore_index, reduction)
 
 
 # --------------------------------------------------------------------------- cross-entropy
 
+class _CrossEntropy(torch.autograd.Function):
+    r"""Cross-entropy of logits and class indices, log-softmax and NLL in one, with PyTorch's
+    backward: :math:`w_{y_n}(\operatorname{softmax}(x_n) - \text{onehot}(y_n))` (over
+    :math:`\sum w` for 'mean'). The forward keeps :math:`e^{x - m}` and its sum, from which the
+    backward gets the softmax in one division."""
+
+    @staticmethod
+    def forward(ctx, input, target, weight, ignore_index, reduction):
+        cdim, index, keep, w = _picked(input, target, weight, ignore_index)
+        m = input.amax(cdim, keepdim=True)
+        e = (input - m).exp_()
+        total = e.sum(cdim, keepdim=True)
+        log_z = (total.log() + m).squeeze(cdim)  # log sum_c exp(x_c), by the log-sum-exp trick
+        loss = torch.where(keep, (log_z - input.gather(cdim, index).squeeze(cdim)) * w, 0)
+        value, denominator = _reduce_weighted(loss, w, reduction)
+        ctx.cdim = cdim
+        ctx.save_for_backward(e, total, index, keep, w, denominator)
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        e, total, index, keep, w, denominator = ctx.saved_tensors
+        coef = _coefficients(grad, keep, w, denominator).unsqueeze(ctx.cdim)
+        grad_input = e / total  # the softmax
+        grad_input.scatter_add_(ctx.cdim, index, torch.full_like(coef, -1.0))
+        return grad_input.mul_(coef), None, None, None, None
+
+
 def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
-                  ignore_index: int = -100, reduction: str = "mean",
+                  *, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> torch.Tensor:
     r"""Cross-entropy of logits: log-softmax then NLL; equals ``F.cross_entropy``.
 
@@ -344,7 +428,9 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[to
 
     Ignored targets give 0. 'mean' divides the sum of both terms by
     :math:`\sum_{n \text{ kept}} w_{y_n}`, the weights of the kept targets' own classes
-    (PyTorch's convention; the smoothing term is normalised by the same number).
+    (PyTorch's convention; the smoothing term is normalised by the same number). Without
+    smoothing, log-softmax and NLL run fused, with the gradient softmax minus one-hot written
+    by hand (:class:`_CrossEntropy`).
 
     *Probability targets* (``target`` floating, same shape as ``input``; soft labels):
 
@@ -355,8 +441,9 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[to
     ``ignore_index`` is not used (both as in PyTorch).
 
     Shapes: ``input`` (C,), (N, C) or (N, C, d1, ...): the class dimension is 1 (0 when
-    unbatched), so an (N, H, W, C) channels-last tensor must be permuted first. ``weight`` (C,).
-    PyTorch's rule decides the kind of target: same shape as ``input`` means probabilities.
+    unbatched), so an (N, H, W, C) channels-last tensor must be permuted first. ``weight`` (C,),
+    of ``input``'s dtype. PyTorch's rule decides the kind of target: same shape as ``input``
+    means probabilities. Everything after ``weight`` is keyword-only.
 
     Checks: class indices integer and in range; probability targets floating and, stricter
     than PyTorch, in [0, 1] (rows should sum to 1; that is not checked); ``label_smoothing``
@@ -365,49 +452,45 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[to
     Derived in chapters/cross-entropy; label smoothing from Szegedy et al. (2016).
     """
     fn = "cross_entropy"
-    check_floating(input, "input", fn)
-    num_classes = _check_logits_shape(input, fn)
+    num_classes = check_class_input(input, fn)
     check_tensor(target, "target", fn)
-    _check_ignore_index(ignore_index, fn)
+    check_int(ignore_index, "ignore_index", fn)
     check_class_weight(weight, input, num_classes, fn)
     check_reduction(reduction, fn)
     check_scalar(label_smoothing, "label_smoothing", fn, low=0.0, high=1.0)
-    cdim = _class_dim(input)
     if target.shape == input.shape:
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, fn)
-    _check_index_target(input, target, num_classes, ignore_index, fn)
+    check_class_target(input, target, fn, ignore_index=ignore_index)
+    input, weight = autocast_float32(input, weight)
+    if label_smoothing == 0:
+        return _CrossEntropy.apply(input, target, weight, ignore_index, reduction)
+    cdim = class_dim(input)
     log_probs = log_softmax(input, cdim)
     nll = _nll(log_probs, target, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
     keep = target != ignore_index
-    w = 1 if weight is None else _per_class_weight(weight, log_probs)
-    smooth = (-(log_probs * w).sum(cdim)).masked_fill(~keep, 0)  # -sum_c w_c log p_c; 0 where ignored
+    w = 1 if weight is None else weight.view([-1 if d == cdim else 1 for d in range(input.dim())])
+    smooth = torch.where(keep, -(log_probs * w).sum(cdim), 0)  # -sum_c w_c log p_c; 0 where ignored
     if reduction == "sum":
         smooth = smooth.sum()
     elif reduction == "mean":  # normalised like the NLL term: by the kept targets' own weights
-        if weight is None:
-            kept_weight = keep.sum()
-        else:
-            kept_weight = weight[target.masked_fill(~keep, 0)].masked_fill(~keep, 0).sum()
-        smooth = smooth.sum() / kept_weight
+        smooth = smooth.sum() / _picked(input, target, weight, ignore_index)[3].sum()
     return (1 - label_smoothing) * nll + (label_smoothing / num_classes) * smooth
 
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, fn):
-    if not target.is_floating_point():
-        fail(TypeError, fn, "target", "a floating tensor of class probabilities when it has the shape of "
-             f"`input` {tuple(input.shape)} (for class indices, pass shape {_index_shape(input)}: "
-             "e.g. target.argmax(1))", f"dtype {target.dtype}")
+    check_floating(target, "target", fn, hint=" of class probabilities when it has the shape of "
+                   f"`input` {tuple(input.shape)} (for class indices, pass shape {_index_shape(input)}: "
+                   "e.g. target.argmax(1))")
     check_pair(input, target, fn)
     check_values_in(target, "target", fn, 0.0, 1.0)
-    cdim = _class_dim(input)
+    input, target, weight = autocast_float32(input, target, weight)
+    cdim = class_dim(input)
     num_classes = input.shape[cdim]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / num_classes
     prod = log_softmax(input, cdim) * target
     if weight is not None:
-        prod = prod * _per_class_weight(weight, input)
+        prod = prod * weight.view([-1 if d == cdim else 1 for d in range(input.dim())])
     loss = -prod.sum(cdim)
     return reduce(loss, reduction)  # 'mean' over samples; NaN for an empty batch
 
@@ -418,7 +501,7 @@ def _index_shape(input: torch.Tensor) -> tuple:
 
 # --------------------------------------------------------------------------- KL divergence
 
-def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
+def kl_div(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean",
            log_target: bool = False) -> torch.Tensor:
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(t \,\|\, p)`; equals ``F.kl_div``.
 
@@ -431,7 +514,9 @@ def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
     Reductions: ``'batchmean'`` = sum / N (``input.size(0)``), the KL divergence per sample
     (for a 0-dim input, the sum); ``'sum'``; ``'none'``; and ``'mean'``, PyTorch's default,
     which divides by **every** element (N C) and so is the KL divergence divided by C.
-    ``'mean'`` is kept for twinship and warns with a ``UserWarning``, as PyTorch does.
+    ``'mean'`` is kept for twinship and warns with a ``UserWarning``, as PyTorch does (not
+    inside ``torch.compile``, which cannot trace a warning).
+    ``reduction`` and ``log_target`` are keyword-only.
 
     Note the argument order: ``kl_div(log p, t)`` is :math:`\mathrm{KL}(t \| p)`, the target
     first, unlike the mathematical notation's order of arguments.
@@ -446,17 +531,19 @@ def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
     """
     fn = "kl_div"
     check_pair(input, target, fn)
-    if not isinstance(log_target, bool):
-        fail(TypeError, fn, "log_target", "a bool", type(log_target).__name__)
-    check_reduction(reduction, fn, KL_REDUCTIONS)
-    _check_log_probs(input, "input", fn)
+    check_flag(log_target, "log_target", fn)
+    check_choice(reduction, "reduction", fn, KL_REDUCTIONS)
+    check_values_in(input, "input", fn, -math.inf, 0.0, what=_LOG_PROBS)
     if log_target:
-        _check_log_probs(target, "target", fn)
-        loss = target.exp() * (target - input)
+        check_values_in(target, "target", fn, -math.inf, 0.0, what="log-probabilities (log_target=True)")
     else:
         check_values_in(target, "target", fn, 0.0, 1.0)
+    input, target = autocast_float32(input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
         loss = torch.xlogy(target, target) - target * input
-    if reduction == "mean":
+    if reduction == "mean" and not torch.compiler.is_compiling():  # torch.compile cannot trace a warning
         warnings.warn("kl_div: reduction='mean' divides by every element (batch size times the number "
                       "of classes), so it is not the KL divergence; reduction='batchmean' is.",
                       UserWarning, stacklevel=2)
@@ -470,7 +557,7 @@ def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
 class BCELoss(nn.Module):
     """Module twin of :func:`binary_cross_entropy` (and of ``torch.nn.BCELoss``)."""
 
-    def __init__(self, weight: Optional[torch.Tensor] = None, reduction: str = "mean") -> None:
+    def __init__(self, weight: Optional[torch.Tensor] = None, *, reduction: str = "mean") -> None:
         super().__init__()
         check_reduction(reduction, "BCELoss")
         self.register_buffer("weight", weight)
@@ -483,7 +570,7 @@ class BCELoss(nn.Module):
 class BCEWithLogitsLoss(nn.Module):
     """Module twin of :func:`binary_cross_entropy_with_logits` (and of ``torch.nn.BCEWithLogitsLoss``)."""
 
-    def __init__(self, weight: Optional[torch.Tensor] = None, reduction: str = "mean",
+    def __init__(self, weight: Optional[torch.Tensor] = None, *, reduction: str = "mean",
                  pos_weight: Optional[torch.Tensor] = None) -> None:
         super().__init__()
         check_reduction(reduction, "BCEWithLogitsLoss")
@@ -499,11 +586,11 @@ class BCEWithLogitsLoss(nn.Module):
 class NLLLoss(nn.Module):
     """Module twin of :func:`nll_loss` (and of ``torch.nn.NLLLoss``)."""
 
-    def __init__(self, weight: Optional[torch.Tensor] = None, ignore_index: int = -100,
+    def __init__(self, weight: Optional[torch.Tensor] = None, *, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
         super().__init__()
         check_reduction(reduction, "NLLLoss")
-        _check_ignore_index(ignore_index, "NLLLoss")
+        check_int(ignore_index, "ignore_index", "NLLLoss")
         self.register_buffer("weight", weight)
         self.ignore_index = ignore_index
         self.reduction = reduction
@@ -516,11 +603,11 @@ class NLLLoss(nn.Module):
 class CrossEntropyLoss(nn.Module):
     """Module twin of :func:`cross_entropy` (and of ``torch.nn.CrossEntropyLoss``): takes logits."""
 
-    def __init__(self, weight: Optional[torch.Tensor] = None, ignore_index: int = -100,
+    def __init__(self, weight: Optional[torch.Tensor] = None, *, ignore_index: int = -100,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__()
         check_reduction(reduction, "CrossEntropyLoss")
-        _check_ignore_index(ignore_index, "CrossEntropyLoss")
+        check_int(ignore_index, "ignore_index", "CrossEntropyLoss")
         check_scalar(label_smoothing, "label_smoothing", "CrossEntropyLoss", low=0.0, high=1.0)
         self.register_buffer("weight", weight)
         self.ignore_index = ignore_index
@@ -535,9 +622,9 @@ class CrossEntropyLoss(nn.Module):
 class KLDivLoss(nn.Module):
     """Module twin of :func:`kl_div` (and of ``torch.nn.KLDivLoss``): input log-probabilities."""
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__()
-        check_reduction(reduction, "KLDivLoss", KL_REDUCTIONS)
+        check_choice(reduction, "reduction", "KLDivLoss", KL_REDUCTIONS)
         self.reduction = reduction
         self.log_target = log_target
 
@@ -552,14 +639,19 @@ _CE = "chapters/cross-entropy"
 
 CATALOG = (
     LossInfo("binary_cross_entropy", "BCELoss", "classification", "torch.nn.functional.binary_cross_entropy",
-             _BCE, "the model already outputs probabilities; otherwise prefer BCE with logits"),
+             _BCE, "the model already outputs probabilities; otherwise prefer BCE with logits",
+             inputs=("probs", "binary")),
     LossInfo("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", "classification",
              "torch.nn.functional.binary_cross_entropy_with_logits", _BCE,
-             "binary or multi-label targets from raw logits; pos_weight for rare positives"),
+             "binary or multi-label targets from raw logits; pos_weight for rare positives",
+             inputs=("logits", "binary")),
     LossInfo("nll_loss", "NLLLoss", "classification", "torch.nn.functional.nll_loss", _CE,
-             "the model already outputs log-probabilities (a log_softmax head)"),
+             "the model already outputs log-probabilities (a log_softmax head)",
+             inputs=("log_probs", "classes")),
     LossInfo("cross_entropy", "CrossEntropyLoss", "classification", "torch.nn.functional.cross_entropy", _CE,
-             "one class out of C from raw logits; also soft targets and label smoothing"),
+             "one class out of C from raw logits; also soft targets and label smoothing",
+             inputs=("logits", "classes")),
     LossInfo("kl_div", "KLDivLoss", "classification", "torch.nn.functional.kl_div", _CE,
-             "match a predicted distribution to a target distribution (distillation); use 'batchmean'"),
+             "match a predicted distribution to a target distribution (distillation); use 'batchmean'",
+             inputs=("log_probs", "dist")),
 )

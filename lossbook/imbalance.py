@@ -35,10 +35,27 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._core import autocast_float32, reduce
 from ._registry import LossInfo
-from ._validation import (check_class_indices, check_class_weight, check_floating, check_pair,
-                          check_reduction, check_same_device, check_same_dtype, check_scalar, check_tensor, fail,
-                          reduce)
+from ._validation import (
+    check_at_least_one,
+    check_choice,
+    check_class_input,
+    check_class_target,
+    check_class_weight,
+    check_dims,
+    check_flag,
+    check_floating,
+    check_int,
+    check_pair,
+    check_real,
+    check_reduction,
+    check_scalar,
+    check_tensor,
+    check_values_among,
+    check_values_in,
+    fail,
+)
 
 __all__ = [
     "sigmoid_focal_loss", "SigmoidFocalLoss",
@@ -53,14 +70,8 @@ SCHEMES = ("inverse", "sqrt_inverse", "effective")
 # --------------------------------------------------------------------------- shared checks
 
 def _check_binary(target: torch.Tensor, name: str, fn: str) -> None:
-    """Every element exactly 0 or 1."""
-    if target.numel() == 0:
-        return
-    with torch.no_grad():
-        bad = (target != 0) & (target != 1)
-        if bool(bad.any()):
-            fail(ValueError, fn, name, "0 or 1 everywhere (hard binary labels)",
-                 f"{target[bad].flatten()[0].item():.4g} (among others)")
+    """(Value check.) Every element exactly 0 or 1."""
+    check_values_among(target, name, fn, (0, 1), what="hard binary labels")
 
 
 def _check_gamma(gamma: object, fn: str) -> None:
@@ -112,10 +123,11 @@ def sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor, *, alpha: Op
     """
     fn = "sigmoid_focal_loss"
     check_pair(inputs, targets, fn, input_name="inputs", target_name="targets")
-    _check_binary(targets, "targets", fn)
     _check_alpha(alpha, fn)
     _check_gamma(gamma, fn)
     check_reduction(reduction, fn)
+    _check_binary(targets, "targets", fn)
+    inputs, targets = autocast_float32(inputs, targets)
     z = (2 * targets - 1) * inputs          # the signed margin: large and positive when right
     loss = F.softplus(-z)                   # -log p_t, the cross-entropy
     if gamma != 0:
@@ -142,19 +154,6 @@ class SigmoidFocalLoss(nn.Module):
 
 
 # --------------------------------------------------------------------------- softmax focal
-
-def _class_shape_check(input: torch.Tensor, target: torch.Tensor, fn: str) -> None:
-    """``input`` (C,), (N, C) or (N, C, d1, ...); ``target`` the same without the class dim."""
-    if input.dim() == 0:
-        fail(ValueError, fn, "input", "a tensor of shape (C,), (N, C) or (N, C, d1, ...)", "a scalar")
-    expected = input.shape[1:] if input.dim() == 1 else input.shape[:1] + input.shape[2:]
-    if target.shape != expected:
-        fail(ValueError, fn, "target", f"class indices of shape {tuple(expected)} (input's shape "
-             "without the class dimension)", f"shape {tuple(target.shape)}")
-    num_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
-    if num_classes < 2:
-        fail(ValueError, fn, "input", "logits for at least 2 classes", f"{num_classes} class")
-
 
 def focal_loss(input: torch.Tensor, target: torch.Tensor, *, gamma: float = 2.0,
                weight: Optional[torch.Tensor] = None, ignore_index: int = -100,
@@ -191,17 +190,13 @@ def focal_loss(input: torch.Tensor, target: torch.Tensor, *, gamma: float = 2.0,
     Derived in chapters/class-imbalance (Lin et al. 2017).
     """
     fn = "focal_loss"
-    check_floating(input, "input", fn)
-    check_tensor(target, "target", fn)
-    check_same_device(fn, input=input, target=target)
-    _class_shape_check(input, target, fn)
-    num_classes = input.shape[0] if input.dim() == 1 else input.shape[1]
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        fail(TypeError, fn, "ignore_index", "an int", type(ignore_index).__name__)
-    check_class_indices(target, "target", fn, num_classes, ignore_index)
+    num_classes = check_class_input(input, fn, min_classes=2)
+    check_int(ignore_index, "ignore_index", fn)
+    check_class_target(input, target, fn, ignore_index=ignore_index)
     check_class_weight(weight, input, num_classes, fn)
     _check_gamma(gamma, fn)
     check_reduction(reduction, fn)
+    input, weight = autocast_float32(input, weight)
 
     unbatched = input.dim() == 1
     if unbatched:
@@ -231,6 +226,7 @@ class FocalLoss(nn.Module):
         super().__init__()
         _check_gamma(gamma, "FocalLoss")
         check_reduction(reduction, "FocalLoss")
+        check_int(ignore_index, "ignore_index", "FocalLoss")
         if weight is not None:
             check_floating(weight, "weight", "FocalLoss")
         self.register_buffer("weight", weight)
@@ -275,18 +271,16 @@ def dice_loss(input: torch.Tensor, target: torch.Tensor, *, smooth: float = 1.0,
     """
     fn = "dice_loss"
     check_scalar(smooth, "smooth", fn, low=0)
-    if not isinstance(multiclass, bool):
-        fail(TypeError, fn, "multiclass", "a bool", type(multiclass).__name__)
+    check_flag(multiclass, "multiclass", fn)
     check_reduction(reduction, fn)
     if multiclass:
         check_floating(input, "input", fn)
-        check_tensor(target, "target", fn)
-        check_same_device(fn, input=input, target=target)
         if input.dim() < 2:
             fail(ValueError, fn, "input", "logits of shape (N, C, ...) with multiclass=True",
                  f"shape {tuple(input.shape)}")
-        _class_shape_check(input, target, fn)
-        check_class_indices(target, "target", fn, input.shape[1])
+        check_class_input(input, fn, min_classes=2)
+        check_class_target(input, target, fn)
+        (input,) = autocast_float32(input)
         probs = torch.softmax(input, dim=1)
         onehot = torch.zeros_like(probs).scatter_(1, target.unsqueeze(1), 1.0)
         dims = tuple(range(2, input.dim()))              # per sample and per class
@@ -296,6 +290,7 @@ def dice_loss(input: torch.Tensor, target: torch.Tensor, *, smooth: float = 1.0,
             fail(ValueError, fn, "input", "a tensor of shape (N, ...) (the first dimension is the "
                  "batch)", "a scalar")
         _check_binary(target, "target", fn)
+        input, target = autocast_float32(input, target)
         probs, onehot = torch.sigmoid(input), target
         dims = tuple(range(1, input.dim()))               # per sample
     overlap = (probs * onehot).sum(dim=dims)
@@ -351,15 +346,11 @@ def class_weights(counts: Union[torch.Tensor, Sequence[int]], *, scheme: str = "
             counts = torch.as_tensor(counts)
         except (TypeError, ValueError, RuntimeError):
             fail(TypeError, fn, "counts", "a 1-D tensor or sequence of counts", type(counts).__name__)
-    if counts.dtype == torch.bool or counts.is_complex():
-        fail(TypeError, fn, "counts", "a real tensor of counts", f"dtype {counts.dtype}")
+    check_real(counts, "counts", fn, "counts")
     if counts.dim() != 1 or counts.numel() == 0:
         fail(ValueError, fn, "counts", "a 1-D tensor with one count per class", f"shape {tuple(counts.shape)}")
-    with torch.no_grad():
-        if not bool((torch.isfinite(counts) & (counts > 0)).all()):
-            fail(ValueError, fn, "counts", "finite and > 0 for every class", f"{counts.tolist()}")
-    if not isinstance(scheme, str) or scheme not in SCHEMES:
-        fail(ValueError, fn, "scheme", f"one of {SCHEMES}", repr(scheme))
+    check_values_in(counts, "counts", fn, 0, math.inf, low_open=True, high_open=True, what="one count per class")
+    check_choice(scheme, "scheme", fn, SCHEMES)
     check_scalar(beta, "beta", fn, low=0, high=1, high_open=True)
     n = counts.to(counts.dtype if counts.is_floating_point() else torch.get_default_dtype())
     if scheme == "inverse":
@@ -389,15 +380,14 @@ def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
     check_tensor(target, "target", fn)
     if target.is_complex():
         fail(TypeError, fn, "target", "a real tensor of 0/1 labels", f"dtype {target.dtype}")
-    if target.dim() not in (1, 2) or target.shape[0] == 0:
+    check_dims(target, "target", fn, (1, 2), "(N,) or (N, C)")
+    if target.shape[0] == 0:
         fail(ValueError, fn, "target", "0/1 labels of shape (N,) or (N, C) with N >= 1",
              f"shape {tuple(target.shape)}")
     _check_binary(target, "target", fn)
+    check_at_least_one(target != 0, "target", fn, "at least one positive (1) in every column")
     dtype = target.dtype if target.is_floating_point() else torch.get_default_dtype()
     pos = target.to(dtype).sum(dim=0)
-    if bool((pos == 0).any()):
-        fail(ValueError, fn, "target", "at least one positive (1) in every column",
-             f"{int((pos == 0).sum())} column(s) without one")
     return (target.shape[0] - pos) / pos
 
 
@@ -405,9 +395,12 @@ def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
 
 CATALOG = (
     LossInfo("sigmoid_focal_loss", "SigmoidFocalLoss", "imbalance", None, "chapters/class-imbalance",
-             "binary or multi-label logits where easy negatives swamp the loss (dense detection)"),
+             "binary or multi-label logits where easy negatives swamp the loss (dense detection)",
+             inputs=("logits", "binary")),
     LossInfo("focal_loss", "FocalLoss", "imbalance", None, "chapters/class-imbalance",
-             "multi-class logits where well-classified examples dominate; gamma=0 is cross-entropy"),
+             "multi-class logits where well-classified examples dominate; gamma=0 is cross-entropy",
+             inputs=("logits", "classes")),
     LossInfo("dice_loss", "DiceLoss", "imbalance", None, "chapters/class-imbalance",
-             "segmentation with a rare foreground, scored by overlap (often added to BCE)"),
+             "segmentation with a rare foreground, scored by overlap (often added to BCE)",
+             inputs=("logits", "binary")),
 )

@@ -1,24 +1,36 @@
 """Metric-learning losses: train an embedding whose distances mean something.
 
-Derived in chapters/metric-learning. Three exact twins of PyTorch and five losses it lacks:
+Derived in chapters/metric-learning. Three exact twins of PyTorch and six losses it lacks:
 
 * :func:`hinge_embedding_loss`, :func:`cosine_embedding_loss`, :func:`triplet_margin_loss` --
   the twins, equal to ``torch.nn.functional``'s in values and gradients for every option;
 * :func:`contrastive_loss` -- pairs pulled together or pushed past a margin (Hadsell et al. 2006);
+* :func:`triplet_loss` -- the triplet loss of the triplets a miner chose
+  (:mod:`lossbook.mining`: ``batch_hard_miner``, ``batch_all_miner``, ``semi_hard_miner``);
 * :func:`batch_all_triplet_loss`, :func:`batch_hard_triplet_loss` -- triplets mined online
-  from the labels of one batch (Schroff et al. 2015; Hermans et al. 2017);
+  from the labels of one batch (Schroff et al. 2015; Hermans et al. 2017): the miners and
+  :func:`triplet_loss` in one, on fixed-shape masks (so they compile) and in O(B²) memory;
 * :func:`binomial_deviance_loss` -- a logistic loss on every pairwise cosine similarity of a
   batch (Yi et al. 2014);
 * :func:`info_nce_loss` -- InfoNCE / NT-Xent for two views of a batch (van den Oord et al.
   2018; Chen et al. 2020).
 
 Two helpers build the matrices the batch losses share: :func:`euclidean_distance_matrix`
-(with a gradient that stays finite on the diagonal) and :func:`cosine_similarity_matrix`.
+(with a gradient that stays finite on the diagonal, and an ``exact`` option) and
+:func:`cosine_similarity_matrix`.
 
 Conventions. Embeddings are floating tensors, one row per example. Labels are integer class
 ids (``torch.long`` or any integer dtype; never float, never bool). lossbook is stricter
 than PyTorch: targets must be exactly 1 or -1 (1 or 0 for the contrastive loss), shapes must
 agree exactly, and margins or temperatures that make a loss meaningless raise ``ValueError``.
+The twins keep PyTorch's signatures, with ``reduction`` keyword-only where PyTorch has the
+deprecated ``size_average`` and ``reduce`` before it.
+
+**Empty batches.** Every loss here gives what PyTorch's losses give for a batch without
+examples (N = 0 or B = 0): an empty tensor for 'none', 0 for 'sum', NaN for 'mean'. A
+*non-empty* batch in which a mined loss finds nothing to average (no anchor with a positive
+and a negative, no active triplet, no pair) gives 0 with a zero gradient: an easy batch, not
+an error.
 """
 from __future__ import annotations
 
@@ -27,16 +39,35 @@ from typing import Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
+from ._core import autocast_float32, no_autocast, reduce
 from ._registry import LossInfo
-from ._validation import (check_floating, check_pair, check_reduction, check_same_device,
-                          check_same_shape, check_scalar, check_tensor, fail, reduce)
+from ._validation import (
+    check_dims,
+    check_embeddings,
+    check_flag,
+    check_floating,
+    check_integer,
+    check_labels,
+    check_pair,
+    check_real,
+    check_reduction,
+    check_same_device,
+    check_same_shape,
+    check_scalar,
+    check_shape,
+    check_values_among,
+    fail,
+)
+from .mining import _distance_matrix, _hardest, _label_masks, _safe_sqrt  # noqa: F401 (the book shows them)
 
 __all__ = [
     "hinge_embedding_loss", "HingeEmbeddingLoss",
     "cosine_embedding_loss", "CosineEmbeddingLoss",
     "triplet_margin_loss", "TripletMarginLoss",
     "contrastive_loss", "ContrastiveLoss",
+    "triplet_loss", "TripletLoss",
     "batch_all_triplet_loss", "BatchAllTripletLoss",
     "batch_hard_triplet_loss", "BatchHardTripletLoss",
     "binomial_deviance_loss", "BinomialDevianceLoss",
@@ -50,78 +81,57 @@ _COSINE_EPSILON = 1e-12
 
 # --------------------------------------------------------------------------- target checks
 
-def _check_target_values(target: object, like: torch.Tensor, like_name: str, fn: str,
-                         allowed: Tuple[int, int], *, same_shape: bool = True) -> None:
+def _check_two_valued(target: object, like: torch.Tensor, like_name: str, fn: str,
+                      allowed: Tuple[int, int], *, same_shape: bool = True) -> None:
     """``target`` is a real (integer or floating) tensor holding only the two ``allowed`` values."""
-    check_tensor(target, "target", fn)
-    if target.dtype == torch.bool or target.is_complex():
-        fail(TypeError, fn, "target", f"a real tensor of {allowed[0]} and {allowed[1]}",
-             f"dtype {target.dtype}")
+    check_real(target, "target", fn, f"{allowed[0]} and {allowed[1]}")
     check_same_device(fn, **{like_name: like, "target": target})
     if same_shape:
         check_same_shape(like, like_name, target, "target", fn)
-    if target.numel():
-        with torch.no_grad():
-            bad = (target != allowed[0]) & (target != allowed[1])
-            if bool(bad.any()):
-                fail(ValueError, fn, "target", f"{allowed[0]} or {allowed[1]} everywhere",
-                     f"{target[bad].flatten()[0].item():.4g} (among others)")
-
-
-def _check_labels(embeddings: object, labels: object, fn: str) -> None:
-    """``embeddings`` (B, D) floating; ``labels`` (B,) integer class ids on the same device."""
-    check_floating(embeddings, "embeddings", fn)
-    if embeddings.dim() != 2:
-        fail(ValueError, fn, "embeddings", "a tensor of shape (B, D)", f"shape {tuple(embeddings.shape)}")
-    check_tensor(labels, "labels", fn)
-    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
-        fail(TypeError, fn, "labels", "an integer tensor of class ids (torch.long)", f"dtype {labels.dtype}")
-    check_same_device(fn, embeddings=embeddings, labels=labels)
-    if labels.shape != embeddings.shape[:1]:
-        fail(ValueError, fn, "labels", f"of shape (B,) = ({embeddings.shape[0]},), one per embedding",
-             f"shape {tuple(labels.shape)}")
+    check_values_among(target, "target", fn, allowed)
 
 
 def _check_margin(margin: object, fn: str) -> None:
     check_scalar(margin, "margin", fn, low=0, low_open=True)
 
 
+def _empty_batch(x: torch.Tensor, reduction: str, none_shape: tuple) -> torch.Tensor:
+    """What PyTorch's losses give for an empty batch: an empty tensor ('none'), 0 ('sum'),
+    NaN ('mean'), connected to ``x`` so that ``backward`` runs."""
+    zero = x.sum() * 0
+    if reduction == "none":
+        return zero.expand(none_shape)
+    return zero if reduction == "sum" else zero / 0
+
+
 # --------------------------------------------------------------------------- pairwise matrices
 
-def _safe_sqrt(squared: torch.Tensor) -> torch.Tensor:
-    """sqrt with gradient 0 (not inf, not NaN) where the argument is 0.
-
-    The derivative of sqrt(s) is 1 / (2 sqrt(s)), infinite at s = 0; times the zero gradient
-    of s there it would give 0 * inf = NaN. Evaluating sqrt at 1 on those entries (and masking
-    the result) keeps every gradient finite.
-    """
-    positive = squared > 0
-    return torch.where(positive, torch.sqrt(torch.where(positive, squared, 1.0)), 0.0)
-
-
-def euclidean_distance_matrix(embeddings: torch.Tensor, *, squared: bool = False) -> torch.Tensor:
+def euclidean_distance_matrix(embeddings: torch.Tensor, *, squared: bool = False,
+                              exact: bool = False) -> torch.Tensor:
     r"""All pairwise Euclidean distances of a batch: (B, D) -> (B, B).
 
-    .. math:: d_{ij}^2 = \lVert x_i \rVert^2 + \lVert x_j \rVert^2 - 2\, x_i^\top x_j
+    By default from the Gram matrix (one matrix product, memory B², not B²D),
 
-    computed from the Gram matrix (memory B², not B²D), clamped at 0 against rounding, with the
-    diagonal set to exactly 0. With ``squared=False`` the square root is taken safely, so the
-    gradient is finite on the diagonal and wherever two embeddings coincide.
+    .. math:: d_{ij}^2 = \lVert x_i \rVert^2 + \lVert x_j \rVert^2 - 2\, x_i^\top x_j,
+
+    clamped at 0 against rounding, with the diagonal set to exactly 0. With ``squared=False``
+    the square root is taken safely, so the gradient is finite on the diagonal and wherever two
+    embeddings coincide.
+
+    **Precision.** The Gram form subtracts numbers of the size of the squared norms, so
+    :math:`d_{ij}^2` carries an absolute error of a few :math:`\varepsilon\,(\lVert x_i
+    \rVert^2 + \lVert x_j \rVert^2)` (:math:`\varepsilon` = 1.2e-7 in float32, 2.2e-16 in
+    float64): a distance :math:`d` is accurate only while :math:`d^2` is well above that. For
+    embeddings of norm 80 in float32 that is about 1e-3 in :math:`d^2`, so a true distance of
+    0.0069 can come out as 0. ``exact=True`` computes every distance from the differences
+    :math:`x_i - x_j` instead (``torch.cdist`` without matrix products): accurate to a few
+    ulps of :math:`d` itself, still O(B²) memory, but several times slower for large B and D.
     """
     fn = "euclidean_distance_matrix"
-    check_floating(embeddings, "embeddings", fn)
-    if embeddings.dim() != 2:
-        fail(ValueError, fn, "embeddings", "a tensor of shape (B, D)", f"shape {tuple(embeddings.shape)}")
-    return _distance_matrix(embeddings, squared)
-
-
-def _distance_matrix(x: torch.Tensor, squared: bool) -> torch.Tensor:
-    gram = x @ x.T
-    sq_norms = torch.diagonal(gram)
-    sq = (sq_norms[:, None] + sq_norms[None, :] - 2 * gram).clamp_min(0)
-    eye = torch.eye(x.shape[0], dtype=torch.bool, device=x.device)
-    sq = sq.masked_fill(eye, 0.0)
-    return sq if squared else _safe_sqrt(sq)
+    check_embeddings(embeddings, "embeddings", fn)
+    check_flag(squared, "squared", fn)
+    check_flag(exact, "exact", fn)
+    return _distance_matrix(embeddings, squared, exact)
 
 
 def cosine_similarity_matrix(embeddings: torch.Tensor, *, eps: float = 1e-8) -> torch.Tensor:
@@ -134,22 +144,22 @@ def cosine_similarity_matrix(embeddings: torch.Tensor, *, eps: float = 1e-8) -> 
     B ones.
     """
     fn = "cosine_similarity_matrix"
-    check_floating(embeddings, "embeddings", fn)
-    if embeddings.dim() != 2:
-        fail(ValueError, fn, "embeddings", "a tensor of shape (B, D)", f"shape {tuple(embeddings.shape)}")
+    check_embeddings(embeddings, "embeddings", fn)
     check_scalar(eps, "eps", fn, low=0, low_open=True)
     return _cosine_matrix(embeddings, eps)
 
 
 def _cosine_matrix(x: torch.Tensor, eps: float) -> torch.Tensor:
+    (x,) = autocast_float32(x)
     unit = x / torch.linalg.vector_norm(x, dim=-1, keepdim=True).clamp_min(eps)
-    return unit @ unit.T
+    with no_autocast(x):
+        return unit @ unit.T
 
 
 # --------------------------------------------------------------------------- hinge embedding
 
 def hinge_embedding_loss(input: torch.Tensor, target: torch.Tensor, margin: float = 1.0,
-                         reduction: str = "mean") -> torch.Tensor:
+                         *, reduction: str = "mean") -> torch.Tensor:
     r"""Hinge embedding loss; equals ``F.hinge_embedding_loss``.
 
     .. math::
@@ -170,9 +180,10 @@ def hinge_embedding_loss(input: torch.Tensor, target: torch.Tensor, margin: floa
     """
     fn = "hinge_embedding_loss"
     check_floating(input, "input", fn)
-    _check_target_values(target, input, "input", fn, (1, -1))
     check_scalar(margin, "margin", fn)
     check_reduction(reduction, fn)
+    _check_two_valued(target, input, "input", fn, (1, -1))
+    input, target = autocast_float32(input, target)
     loss = torch.where(target == 1, input, torch.clamp_min(margin - input, 0))
     return reduce(loss, reduction)
 
@@ -180,7 +191,7 @@ def hinge_embedding_loss(input: torch.Tensor, target: torch.Tensor, margin: floa
 class HingeEmbeddingLoss(nn.Module):
     """Module twin of :func:`hinge_embedding_loss` (and of ``torch.nn.HingeEmbeddingLoss``)."""
 
-    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
         super().__init__()
         check_scalar(margin, "margin", "HingeEmbeddingLoss")
         check_reduction(reduction, "HingeEmbeddingLoss")
@@ -193,7 +204,7 @@ class HingeEmbeddingLoss(nn.Module):
 # --------------------------------------------------------------------------- cosine embedding
 
 def cosine_embedding_loss(input1: torch.Tensor, input2: torch.Tensor, target: torch.Tensor,
-                          margin: float = 0.0, reduction: str = "mean") -> torch.Tensor:
+                          margin: float = 0, *, reduction: str = "mean") -> torch.Tensor:
     r"""Cosine embedding loss; equals ``F.cosine_embedding_loss``.
 
     .. math::
@@ -215,14 +226,13 @@ def cosine_embedding_loss(input1: torch.Tensor, input2: torch.Tensor, target: to
     """
     fn = "cosine_embedding_loss"
     check_pair(input1, input2, fn, input_name="input1", target_name="input2")
-    if input1.dim() not in (1, 2):
-        fail(ValueError, fn, "input1", "a tensor of shape (N, D) or (D,)", f"shape {tuple(input1.shape)}")
-    _check_target_values(target, input1, "input1", fn, (1, -1), same_shape=False)
-    if target.shape != input1.shape[:-1]:
-        fail(ValueError, fn, "target", f"of shape {tuple(input1.shape[:-1])}, one per row of `input1`",
-             f"shape {tuple(target.shape)}")
+    check_dims(input1, "input1", fn, (1, 2), "(N, D) or (D,)")
+    check_real(target, "target", fn, "1 and -1")
+    check_shape(target, "target", fn, tuple(input1.shape[:-1]), "one per row of `input1`")
     check_scalar(margin, "margin", fn, low=-1, high=1)
     check_reduction(reduction, fn)
+    _check_two_valued(target, input1, "input1", fn, (1, -1), same_shape=False)
+    input1, input2, target = autocast_float32(input1, input2, target)
     prod_sum = (input1 * input2).sum(-1)
     mag_square1 = (input1 * input1).sum(-1) + _COSINE_EPSILON
     mag_square2 = (input2 * input2).sum(-1) + _COSINE_EPSILON
@@ -234,7 +244,7 @@ def cosine_embedding_loss(input1: torch.Tensor, input2: torch.Tensor, target: to
 class CosineEmbeddingLoss(nn.Module):
     """Module twin of :func:`cosine_embedding_loss` (and of ``torch.nn.CosineEmbeddingLoss``)."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
         super().__init__()
         check_scalar(margin, "margin", "CosineEmbeddingLoss", low=-1, high=1)
         check_reduction(reduction, "CosineEmbeddingLoss")
@@ -257,7 +267,7 @@ def _pairwise_distance(x1: torch.Tensor, x2: torch.Tensor, p: float, eps: float)
 
 def triplet_margin_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
                         margin: float = 1.0, p: float = 2, eps: float = 1e-06, swap: bool = False,
-                        reduction: str = "mean") -> torch.Tensor:
+                        *, reduction: str = "mean") -> torch.Tensor:
     r"""Triplet margin loss; equals ``F.triplet_margin_loss``.
 
     .. math::
@@ -279,14 +289,13 @@ def triplet_margin_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: 
     fn = "triplet_margin_loss"
     check_pair(anchor, positive, fn, input_name="anchor", target_name="positive")
     check_pair(anchor, negative, fn, input_name="anchor", target_name="negative")
-    if anchor.dim() not in (1, 2):
-        fail(ValueError, fn, "anchor", "a tensor of shape (N, D) or (D,)", f"shape {tuple(anchor.shape)}")
+    check_dims(anchor, "anchor", fn, (1, 2), "(N, D) or (D,)")
     _check_margin(margin, fn)
     check_scalar(p, "p", fn, low=0, low_open=True)
     check_scalar(eps, "eps", fn, low=0)
-    if not isinstance(swap, bool):
-        fail(TypeError, fn, "swap", "a bool", type(swap).__name__)
+    check_flag(swap, "swap", fn)
     check_reduction(reduction, fn)
+    anchor, positive, negative = autocast_float32(anchor, positive, negative)
     dist_pos = _pairwise_distance(anchor, positive, p, eps)
     dist_neg = _pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -299,7 +308,7 @@ class TripletMarginLoss(nn.Module):
     """Module twin of :func:`triplet_margin_loss` (and of ``torch.nn.TripletMarginLoss``)."""
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-06, swap: bool = False,
-                 reduction: str = "mean") -> None:
+                 *, reduction: str = "mean") -> None:
         super().__init__()
         fn = "TripletMarginLoss"
         _check_margin(margin, fn)
@@ -344,16 +353,15 @@ def contrastive_loss(x1: torch.Tensor, x2: torch.Tensor, target: torch.Tensor, *
     """
     fn = "contrastive_loss"
     check_pair(x1, x2, fn, input_name="x1", target_name="x2")
-    if x1.dim() not in (1, 2):
-        fail(ValueError, fn, "x1", "a tensor of shape (N, D) or (D,)", f"shape {tuple(x1.shape)}")
-    check_tensor(target, "target", fn)
-    if target.dtype == torch.bool:
+    check_dims(x1, "x1", fn, (1, 2), "(N, D) or (D,)")
+    if isinstance(target, torch.Tensor) and target.dtype == torch.bool:
         target = target.to(torch.long)
-    _check_target_values(target, x1, "x1", fn, (1, 0), same_shape=False)
-    if target.shape != x1.shape[:-1]:
-        fail(ValueError, fn, "target", f"of shape {tuple(x1.shape[:-1])}, one per pair", f"shape {tuple(target.shape)}")
+    check_real(target, "target", fn, "1 and 0")
+    check_shape(target, "target", fn, tuple(x1.shape[:-1]), "one per pair")
     _check_margin(margin, fn)
     check_reduction(reduction, fn)
+    _check_two_valued(target, x1, "x1", fn, (1, 0), same_shape=False)
+    x1, x2 = autocast_float32(x1, x2)
     sq_dist = ((x1 - x2) ** 2).sum(-1)
     dist = _safe_sqrt(sq_dist)
     y = target.to(x1.dtype)
@@ -374,17 +382,106 @@ class ContrastiveLoss(nn.Module):
         return contrastive_loss(x1, x2, target, margin=self.margin, reduction=self.reduction)
 
 
-# --------------------------------------------------------------------------- online mining
+# --------------------------------------------------------------------------- mined triplets
 
-def _label_masks(labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """(B, B) boolean masks: positive pairs (same label, i != j) and negative pairs."""
-    same = labels[:, None] == labels[None, :]
-    eye = torch.eye(labels.shape[0], dtype=torch.bool, device=labels.device)
-    return same & ~eye, ~same
+def _check_mined(embeddings, labels, fn, margin, squared, exact, reduction, reductions=("none", "mean", "sum")):
+    check_labels(embeddings, labels, fn)
+    _check_margin(margin, fn)
+    check_flag(squared, "squared", fn)
+    check_flag(exact, "exact", fn)
+    check_reduction(reduction, fn, reductions)
+
+
+def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Tensor, torch.Tensor], *,
+                 margin: float = 1.0, squared: bool = False, exact: bool = False,
+                 reduction: str = "mean") -> torch.Tensor:
+    r"""Triplet loss of the triplets a miner chose (Schroff et al. 2015).
+
+    ``indices`` is an index tuple ``(anchors, positives, negatives)`` of 1-D integer tensors of
+    one length T, as the miners of :mod:`lossbook.mining` return (or any you build); for each:
+
+    .. math:: \ell_t = \max\bigl(0,\; d_{a_t p_t} - d_{a_t n_t} + \text{margin}\bigr)
+
+    with :math:`d` the Euclidean distance of :func:`euclidean_distance_matrix` (``squared``,
+    ``exact`` as there), read from the (B, B) matrix: memory O(B² + T), never T x D.
+    'none' returns the (T,) losses, 'sum' their sum, 'mean' their mean; with no triplet (a
+    miner found none) 'mean' and 'sum' are 0, with a zero gradient, and an empty batch gives
+    PyTorch's empty-batch values (see the module docstring).
+
+    ``triplet_loss(e, lb.batch_hard_miner(e, labels))`` is
+    :func:`batch_hard_triplet_loss` (for 'mean' over the anchors that have a triplet), and
+    ``triplet_loss(e, lb.batch_all_miner(e, labels, margin=m), margin=m)`` is
+    :func:`batch_all_triplet_loss`.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "triplet_loss"
+    check_embeddings(embeddings, "embeddings", fn)
+    if not isinstance(indices, (tuple, list)) or len(indices) != 3:
+        fail(TypeError, fn, "indices", "a tuple (anchors, positives, negatives) of index tensors",
+             type(indices).__name__ if not isinstance(indices, (tuple, list)) else f"{len(indices)} items")
+    for name, index in zip(("anchors", "positives", "negatives"), indices):
+        check_integer(index, f"indices ({name})", fn, "indices into the batch")
+        check_same_device(fn, embeddings=embeddings, **{f"indices ({name})": index})
+        check_shape(index, f"indices ({name})", fn, tuple(indices[0].shape[:1]), "1-D, as long as `anchors`")
+    _check_margin(margin, fn)
+    check_flag(squared, "squared", fn)
+    check_flag(exact, "exact", fn)
+    check_reduction(reduction, fn)
+    anchors, positives, negatives = indices
+    if embeddings.shape[0] == 0:
+        return _empty_batch(embeddings, reduction, (0,))
+    dist = _distance_matrix(embeddings, squared, exact)
+    loss = torch.clamp_min(dist[anchors, positives] - dist[anchors, negatives] + margin, 0)
+    if reduction == "mean":
+        return loss.sum() / max(loss.numel(), 1)
+    return reduce(loss, reduction)
+
+
+class TripletLoss(nn.Module):
+    """Module twin of :func:`triplet_loss`; ``forward(embeddings, indices)``."""
+
+    def __init__(self, *, margin: float = 1.0, squared: bool = False, exact: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        _check_margin(margin, "TripletLoss")
+        check_reduction(reduction, "TripletLoss")
+        self.margin, self.squared, self.exact, self.reduction = margin, squared, exact, reduction
+
+    def forward(self, embeddings: torch.Tensor,
+                indices: Tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        return triplet_loss(embeddings, indices, margin=self.margin, squared=self.squared, exact=self.exact,
+                            reduction=self.reduction)
+
+
+def _batch_all_sum(dist: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, margin: float):
+    r"""The sum of :math:`\max(0, d_{ap} - d_{an} + m)` over every valid triplet, and the number of
+    active ones, in O(B²) memory and O(B² log B) time.
+
+    For anchor :math:`a`, let :math:`s_1 \le s_2 \le \dots` be its negatives' distances,
+    sorted. For a positive :math:`p`, with :math:`t = d_{ap} + m`, the active negatives are the
+    :math:`k = \#\{j : s_j < t\}` first ones (a binary search), and their losses add up to
+    :math:`k\,t - \sum_{j \le k} s_j`: a prefix sum. Gradients flow through :math:`t`, the sort
+    and the prefix sums, so autograd gives each distance the number of active triplets it is in,
+    as for the (B, B, B) formulation, with nothing of size B³. Each anchor's distances are
+    shifted by its nearest negative before the prefix sums, so that they do not lose the
+    small differences to rounding (the shift cancels exactly).
+    """
+    sorted_neg = torch.sort(torch.where(negative, dist, torch.inf), dim=1).values
+    shift = sorted_neg[:, :1].detach()
+    shift = torch.where(torch.isfinite(shift), shift, 0)
+    shifted = sorted_neg - shift
+    prefix = F.pad(torch.where(negative.any(1, keepdim=True) & torch.isfinite(shifted), shifted, 0).cumsum(1),
+                   (1, 0))
+    threshold = dist + margin
+    k = torch.searchsorted(sorted_neg, threshold.detach().contiguous())  # negatives with s_j < t
+    per_pair = k * (threshold - shift) - prefix.gather(1, k)
+    per_pair = torch.where(positive, per_pair, 0)
+    return per_pair.sum(), torch.where(positive, k, 0).sum()
 
 
 def batch_all_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, margin: float = 1.0,
-                           squared: bool = False, reduction: str = "mean",
+                           squared: bool = False, exact: bool = False, reduction: str = "mean",
                            return_fraction: bool = False
                            ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
     r"""Triplet loss over every valid triplet of a batch ("batch all", Hermans et al. 2017).
@@ -393,16 +490,21 @@ def batch_all_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, ma
 
     .. math:: \ell_{apn} = \max(0,\; d_{ap} - d_{an} + \text{margin})
 
-    with :math:`d` the Euclidean distance (squared if ``squared=True``, as in FaceNet).
-    The triplets are a (B, B, B) mask built from the labels, so nothing is sampled and
-    nothing loops.
+    with :math:`d` the Euclidean distance (squared if ``squared=True``, as in FaceNet; from
+    differences if ``exact=True``, see :func:`euclidean_distance_matrix`).
 
     ``reduction='mean'`` averages over the *active* triplets (those with
     :math:`\ell_{apn} > 0`), the variant Hermans et al. call "BA≠0": averaging over all valid
     triplets would let the many easy ones (loss 0) shrink the gradient as training
     progresses. With no active triplet the loss is 0. 'sum' adds every valid triplet's loss;
     'none' returns the (B, B, B) tensor of triplet losses, 0 where the triplet is not valid.
-    An anchor without a positive or a negative in the batch forms no triplet.
+    An anchor without a positive or a negative in the batch forms no triplet. It equals
+    ``triplet_loss(embeddings, batch_all_miner(embeddings, labels, margin=margin), margin=margin)``.
+
+    Memory: 'mean' and 'sum' never form the B³ triplets. They sort each anchor's negative
+    distances and sum the active ones with a binary search and prefix sums
+    (:func:`_batch_all_sum`): O(B²) memory, forward and backward. Only 'none', which returns
+    them, takes O(B³).
 
     ``return_fraction=True`` also returns the fraction of valid triplets that are active (a
     float tensor without gradient; 0 when the batch has no valid triplet), a useful training
@@ -413,46 +515,53 @@ def batch_all_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, ma
     Derived in chapters/metric-learning.
     """
     fn = "batch_all_triplet_loss"
-    _check_labels(embeddings, labels, fn)
-    _check_margin(margin, fn)
-    check_reduction(reduction, fn)
-    dist = _distance_matrix(embeddings, squared)
+    _check_mined(embeddings, labels, fn, margin, squared, exact, reduction)
+    check_flag(return_fraction, "return_fraction", fn)
+    b = embeddings.shape[0]
     positive, negative = _label_masks(labels)
-    valid = positive[:, :, None] & negative[:, None, :]
-    triplet = torch.clamp_min(dist[:, :, None] - dist[:, None, :] + margin, 0)
-    triplet = torch.where(valid, triplet, 0.0)
-    active = triplet > 0
-    if reduction == "none":
-        loss = triplet
-    elif reduction == "sum":
-        loss = triplet.sum()
+    if b == 0:
+        loss = _empty_batch(embeddings, reduction, (0, 0, 0))
     else:
-        loss = triplet.sum() / active.sum().clamp_min(1)
+        dist = _distance_matrix(embeddings, squared, exact)
+        if reduction == "none":
+            valid = positive[:, :, None] & negative[:, None, :]
+            loss = torch.where(valid, torch.clamp_min(dist[:, :, None] - dist[:, None, :] + margin, 0), 0.0)
+            active = (loss > 0).sum()
+        else:
+            loss, active = _batch_all_sum(dist, positive, negative, margin)
+            if reduction == "mean":
+                loss = loss / active.clamp_min(1)
     if not return_fraction:
         return loss
     with torch.no_grad():
-        fraction = active.sum().to(embeddings.dtype) / valid.sum().clamp_min(1).to(embeddings.dtype)
+        valid_count = (positive.sum(1) * negative.sum(1)).sum()
+        dtype = loss.dtype
+        if b == 0:
+            return loss, torch.zeros((), dtype=dtype, device=embeddings.device)
+        fraction = active.to(dtype) / valid_count.clamp_min(1).to(dtype)
     return loss, fraction
 
 
 class BatchAllTripletLoss(nn.Module):
     """Module twin of :func:`batch_all_triplet_loss`; ``forward(embeddings, labels)``."""
 
-    def __init__(self, *, margin: float = 1.0, squared: bool = False, reduction: str = "mean",
-                 return_fraction: bool = False) -> None:
+    def __init__(self, *, margin: float = 1.0, squared: bool = False, exact: bool = False,
+                 reduction: str = "mean", return_fraction: bool = False) -> None:
         super().__init__()
         _check_margin(margin, "BatchAllTripletLoss")
         check_reduction(reduction, "BatchAllTripletLoss")
-        self.margin, self.squared, self.reduction = margin, squared, reduction
+        self.margin, self.squared, self.exact, self.reduction = margin, squared, exact, reduction
         self.return_fraction = return_fraction
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor):
         return batch_all_triplet_loss(embeddings, labels, margin=self.margin, squared=self.squared,
-                                      reduction=self.reduction, return_fraction=self.return_fraction)
+                                      exact=self.exact, reduction=self.reduction,
+                                      return_fraction=self.return_fraction)
 
 
 def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, margin: float = 1.0,
-                            squared: bool = False, reduction: str = "mean") -> torch.Tensor:
+                            squared: bool = False, exact: bool = False,
+                            reduction: str = "mean") -> torch.Tensor:
     r"""Triplet loss of the hardest positive and hardest negative of each anchor ("batch hard").
 
     For each anchor :math:`a` of the batch (Hermans et al. 2017):
@@ -463,30 +572,31 @@ def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, m
 
     the farthest same-class example against the nearest other-class example. Schroff et al.
     (2015) found the very hardest negatives can lead to bad local minima early in training
-    (and mined *semi-hard* ones); Hermans et al. showed batch-hard works well with P classes
-    times K examples per batch.
+    (and mined *semi-hard* ones: :func:`lossbook.semi_hard_miner`); Hermans et al. showed
+    batch-hard works well with P classes times K examples per batch.
 
     Anchors with no positive or no negative in the batch are excluded: 'none' gives them 0
     in the (B,) result, and 'mean' averages over the valid anchors only (0 if there is none).
-    'sum' adds the per-anchor losses.
+    'sum' adds the per-anchor losses. It is :func:`lossbook.batch_hard_miner` followed by
+    :func:`triplet_loss`, computed on fixed-shape masks (``argmax`` / ``argmin`` per anchor)
+    so that it compiles and never synchronises.
 
     Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer. ``margin`` must be > 0;
-    ``squared=True`` uses squared Euclidean distances.
+    ``squared=True`` uses squared Euclidean distances, ``exact=True`` differences
+    (see :func:`euclidean_distance_matrix`).
 
     Derived in chapters/metric-learning.
     """
     fn = "batch_hard_triplet_loss"
-    _check_labels(embeddings, labels, fn)
-    _check_margin(margin, fn)
-    check_reduction(reduction, fn)
-    dist = _distance_matrix(embeddings, squared)
+    _check_mined(embeddings, labels, fn, margin, squared, exact, reduction)
+    if embeddings.shape[0] == 0:
+        return _empty_batch(embeddings, reduction, (0,))
+    dist = _distance_matrix(embeddings, squared, exact)
     positive, negative = _label_masks(labels)
-    # Distances are >= 0, so 0 never wins the max over positives; the largest finite number
-    # never wins the min over negatives (and an anchor without either is excluded below).
-    hardest_pos = torch.where(positive, dist, 0.0).amax(dim=1)
-    hardest_neg = torch.where(negative, dist, torch.finfo(dist.dtype).max).amin(dim=1)
-    valid = positive.any(dim=1) & negative.any(dim=1)
-    per_anchor = torch.where(valid, torch.clamp_min(hardest_pos - hardest_neg + margin, 0), 0.0)
+    hardest_pos, hardest_neg, valid = _hardest(dist, positive, negative)
+    d_ap = dist.gather(1, hardest_pos[:, None]).squeeze(1)
+    d_an = dist.gather(1, hardest_neg[:, None]).squeeze(1)
+    per_anchor = torch.where(valid, torch.clamp_min(d_ap - d_an + margin, 0), 0.0)
     if reduction == "mean":
         return per_anchor.sum() / valid.sum().clamp_min(1)
     return reduce(per_anchor, reduction)
@@ -495,15 +605,16 @@ def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, m
 class BatchHardTripletLoss(nn.Module):
     """Module twin of :func:`batch_hard_triplet_loss`; ``forward(embeddings, labels)``."""
 
-    def __init__(self, *, margin: float = 1.0, squared: bool = False, reduction: str = "mean") -> None:
+    def __init__(self, *, margin: float = 1.0, squared: bool = False, exact: bool = False,
+                 reduction: str = "mean") -> None:
         super().__init__()
         _check_margin(margin, "BatchHardTripletLoss")
         check_reduction(reduction, "BatchHardTripletLoss")
-        self.margin, self.squared, self.reduction = margin, squared, reduction
+        self.margin, self.squared, self.exact, self.reduction = margin, squared, exact, reduction
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return batch_hard_triplet_loss(embeddings, labels, margin=self.margin, squared=self.squared,
-                                       reduction=self.reduction)
+                                       exact=self.exact, reduction=self.reduction)
 
 
 # --------------------------------------------------------------------------- binomial deviance
@@ -537,14 +648,16 @@ def binomial_deviance_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, al
     wrong (a similarity that is not pairwise, and a graph cut by ``Variable``).
     """
     fn = "binomial_deviance_loss"
-    _check_labels(embeddings, labels, fn)
+    check_labels(embeddings, labels, fn)
     check_scalar(alpha, "alpha", fn, low=0, low_open=True)
     check_scalar(beta, "beta", fn)
     check_scalar(cost, "cost", fn, low=0, low_open=True)
+    if embeddings.shape[0] == 0:
+        return _empty_batch(embeddings, "mean", ())
     sim = _cosine_matrix(embeddings, 1e-8)
     positive, negative = _label_masks(labels)
-    pos_terms = torch.nn.functional.softplus(-alpha * (sim - beta))
-    neg_terms = torch.nn.functional.softplus(alpha * cost * (sim - beta))
+    pos_terms = F.softplus(-alpha * (sim - beta))
+    neg_terms = F.softplus(alpha * cost * (sim - beta))
     pos_mean = torch.where(positive, pos_terms, 0.0).sum() / positive.sum().clamp_min(1)
     neg_mean = torch.where(negative, neg_terms, 0.0).sum() / negative.sum().clamp_min(1)
     return pos_mean + neg_mean
@@ -596,15 +709,14 @@ def info_nce_loss(z1: torch.Tensor, z2: torch.Tensor, *, temperature: float = 0.
     """
     fn = "info_nce_loss"
     check_pair(z1, z2, fn, input_name="z1", target_name="z2")
-    if z1.dim() != 2:
-        fail(ValueError, fn, "z1", "a tensor of shape (N, D)", f"shape {tuple(z1.shape)}")
+    check_dims(z1, "z1", fn, (2,), "(N, D)")
     check_scalar(temperature, "temperature", fn, low=0, low_open=True)
     check_reduction(reduction, fn)
     n = z1.shape[0]
-    logits = _cosine_matrix(torch.cat([z1, z2]), 1e-8) / temperature
+    logits = _cosine_matrix(torch.cat([z1, z2]), 1e-8) / temperature  # cat promotes mixed dtypes
     eye = torch.eye(2 * n, dtype=torch.bool, device=z1.device)
     logits = logits.masked_fill(eye, -math.inf)
-    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z1.device)
+    partner = torch.cat([torch.arange(n, 2 * n, device=z1.device), torch.arange(n, device=z1.device)])
     positive_logit = logits.gather(1, partner[:, None]).squeeze(1)
     loss = torch.logsumexp(logits, dim=1) - positive_logit
     return reduce(loss, reduction)
@@ -626,21 +738,32 @@ class InfoNCELoss(nn.Module):
 CATALOG = (
     LossInfo("hinge_embedding_loss", "HingeEmbeddingLoss", "metric",
              "torch.nn.functional.hinge_embedding_loss", "chapters/metric-learning",
-             "your input is already a distance per pair, with targets 1 (similar) or -1 (dissimilar)"),
+             "your input is already a distance per pair, with targets 1 (similar) or -1 (dissimilar)",
+             inputs=("positive", "sign")),
     LossInfo("cosine_embedding_loss", "CosineEmbeddingLoss", "metric",
              "torch.nn.functional.cosine_embedding_loss", "chapters/metric-learning",
-             "you compare pairs of embeddings by angle, with targets 1 (similar) or -1 (dissimilar)"),
+             "you compare pairs of embeddings by angle, with targets 1 (similar) or -1 (dissimilar)",
+             inputs=("real", "real", "sign_rows")),
     LossInfo("triplet_margin_loss", "TripletMarginLoss", "metric",
              "torch.nn.functional.triplet_margin_loss", "chapters/metric-learning",
-             "you already form (anchor, positive, negative) triplets yourself"),
+             "you already form (anchor, positive, negative) triplets yourself",
+             inputs=("real", "real", "real")),
     LossInfo("contrastive_loss", "ContrastiveLoss", "metric", None, "chapters/metric-learning",
-             "you have labelled pairs (1 similar, 0 dissimilar) and want Euclidean distances with a margin"),
+             "you have labelled pairs (1 similar, 0 dissimilar) and want Euclidean distances with a margin",
+             inputs=("real", "real", "binary_rows")),
+    LossInfo("triplet_loss", "TripletLoss", "metric", None, "chapters/metric-learning",
+             "you mined the triplets yourself (lb.batch_hard_miner, lb.semi_hard_miner, lb.batch_all_miner)",
+             inputs=("real", "triplets")),
     LossInfo("batch_all_triplet_loss", "BatchAllTripletLoss", "metric", None, "chapters/metric-learning",
-             "you have class labels and want every valid triplet of the batch, averaged over the active ones"),
+             "you have class labels and want every valid triplet of the batch, averaged over the active ones",
+             inputs=("real", "labels")),
     LossInfo("batch_hard_triplet_loss", "BatchHardTripletLoss", "metric", None, "chapters/metric-learning",
-             "you have class labels, batches of P classes x K examples, and want the hardest triplet per anchor"),
+             "you have class labels, batches of P classes x K examples, and want the hardest triplet per anchor",
+             inputs=("real", "labels")),
     LossInfo("binomial_deviance_loss", "BinomialDevianceLoss", "metric", None, "chapters/metric-learning",
-             "you want a smooth loss on every pairwise cosine similarity of a labelled batch"),
+             "you want a smooth loss on every pairwise cosine similarity of a labelled batch",
+             inputs=("real", "labels")),
     LossInfo("info_nce_loss", "InfoNCELoss", "metric", None, "chapters/metric-learning",
-             "you have two views of each example and no labels (self-supervised contrastive learning)"),
+             "you have two views of each example and no labels (self-supervised contrastive learning)",
+             inputs=("real", "real")),
 )

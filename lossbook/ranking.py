@@ -21,19 +21,39 @@ then a scalar.
 lossbook is stricter than PyTorch: :func:`margin_ranking_loss` refuses targets
 other than 1 and -1 and tensors of different shapes (PyTorch broadcasts them),
 and the list losses refuse negative relevance, a non-boolean mask and
-``sigma <= 0``.
+``sigma <= 0``. The checks that read values (targets, relevance) are skipped while
+validation is off (:func:`lossbook.set_validation`). ``margin_ranking_loss`` keeps PyTorch's
+signature, with ``reduction`` keyword-only (PyTorch's deprecated ``size_average`` and
+``reduce`` come before it). Mixed dtypes promote and autocast computes in float32, as in
+PyTorch. A batch of no queries gives PyTorch's empty-batch values: NaN for 'mean', 0 for
+'sum', an empty tensor for 'none'.
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._core import autocast_float32, reduce
 from ._registry import LossInfo
-from ._validation import (check_floating, check_pair, check_reduction, check_same_device,
-                          check_same_shape, check_scalar, check_tensor, fail, reduce)
+from ._validation import (
+    check_choice,
+    check_dims,
+    check_floating,
+    check_int,
+    check_mask,
+    check_pair,
+    check_real,
+    check_reduction,
+    check_same_device,
+    check_same_shape,
+    check_scalar,
+    check_values_among,
+    check_values_in,
+)
 
 __all__ = [
     "margin_ranking_loss", "MarginRankingLoss",
@@ -49,7 +69,7 @@ GAINS = ("exp", "linear")
 # --------------------------------------------------------------------------- margin ranking
 
 def margin_ranking_loss(input1: torch.Tensor, input2: torch.Tensor, target: torch.Tensor,
-                        margin: float = 0, reduction: str = "mean") -> torch.Tensor:
+                        margin: float = 0, *, reduction: str = "mean") -> torch.Tensor:
     r"""Hinge loss on the difference of two scores; equals ``F.margin_ranking_loss``.
 
     .. math:: \ell_n = \max\bigl(0,\; -y_n (x_{1,n} - x_{2,n}) + \text{margin}\bigr)
@@ -71,18 +91,21 @@ def margin_ranking_loss(input1: torch.Tensor, input2: torch.Tensor, target: torc
     """
     fn = "margin_ranking_loss"
     check_pair(input1, input2, fn, input_name="input1", target_name="input2")
-    _check_sign_target(target, input1, fn)
+    check_real(target, "target", fn, "1 and -1")
+    check_same_device(fn, input1=input1, target=target)
+    check_same_shape(input1, "input1", target, "target", fn)
     check_scalar(margin, "margin", fn)
     check_reduction(reduction, fn)
-    y = target.to(input1.dtype)
-    loss = torch.clamp_min(-y * (input1 - input2) + margin, 0)
+    check_values_among(target, "target", fn, (1, -1))
+    input1, input2, target = autocast_float32(input1, input2, target)
+    loss = torch.clamp_min(-target * (input1 - input2) + margin, 0)
     return reduce(loss, reduction)
 
 
 class MarginRankingLoss(nn.Module):
     """Module twin of :func:`margin_ranking_loss` (and of ``torch.nn.MarginRankingLoss``)."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
         super().__init__()
         check_scalar(margin, "margin", "MarginRankingLoss")
         check_reduction(reduction, "MarginRankingLoss")
@@ -91,20 +114,6 @@ class MarginRankingLoss(nn.Module):
 
     def forward(self, input1: torch.Tensor, input2: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
-
-
-def _check_sign_target(target: object, like: torch.Tensor, fn: str) -> None:
-    check_tensor(target, "target", fn)
-    if target.dtype == torch.bool or target.is_complex():
-        fail(TypeError, fn, "target", "a real tensor of 1 and -1", f"dtype {target.dtype}")
-    check_same_device(fn, input1=like, target=target)
-    check_same_shape(like, "input1", target, "target", fn)
-    if target.numel():
-        with torch.no_grad():
-            bad = (target != 1) & (target != -1)
-            if bool(bad.any()):
-                fail(ValueError, fn, "target", "1 or -1 everywhere",
-                     f"{int(bad.sum())} of {target.numel()} values that are not, the first {target[bad][0].item()!r}")
 
 
 # --------------------------------------------------------------------------- list inputs
@@ -116,27 +125,20 @@ def _prepare(scores, relevance, mask, fn):
     so whatever they held (even NaN) can reach neither the value nor the gradient.
     """
     check_floating(scores, "scores", fn)
-    if scores.dim() not in (1, 2):
-        fail(ValueError, fn, "scores", "a tensor of shape (L,) or (Q, L)", f"shape {tuple(scores.shape)}")
-    check_tensor(relevance, "relevance", fn)
-    if relevance.dtype == torch.bool or relevance.is_complex():
-        fail(TypeError, fn, "relevance", "an integer or floating tensor of graded labels",
-             f"dtype {relevance.dtype}")
+    check_dims(scores, "scores", fn, (1, 2), "(L,) or (Q, L)")
+    check_real(relevance, "relevance", fn, "graded labels (integer or floating)")
     check_same_device(fn, scores=scores, relevance=relevance, mask=mask)
     check_same_shape(scores, "scores", relevance, "relevance", fn)
     if mask is None:
         mask = torch.ones_like(scores, dtype=torch.bool)
     else:
-        check_tensor(mask, "mask", fn)
-        if mask.dtype != torch.bool:
-            fail(TypeError, fn, "mask", "a boolean tensor (True for real items)", f"dtype {mask.dtype}")
+        check_mask(mask, "mask", fn)
         check_same_shape(scores, "scores", mask, "mask", fn)
+    scores, relevance = autocast_float32(scores, relevance)
+    if relevance.is_floating_point():  # mixed floating dtypes promote, as in PyTorch
+        scores = scores.to(torch.promote_types(scores.dtype, relevance.dtype))
     relevance = relevance.to(scores.dtype).masked_fill(~mask, 0)
-    with torch.no_grad():
-        bad = ~(torch.isfinite(relevance) & (relevance >= 0))
-        if bool(bad.any()):
-            fail(ValueError, fn, "relevance", "finite and >= 0 on every real item",
-                 f"{int(bad.sum())} of {int(mask.sum())} real items that are not, the first {relevance[bad][0].item():.4g}")
+    check_values_in(relevance, "relevance", fn, 0.0, math.inf, high_open=True, what="graded labels on real items")
     scores = scores.masked_fill(~mask, 0)
     single = scores.dim() == 1
     if single:
@@ -155,17 +157,11 @@ def _check_sigma(sigma, fn):
 
 
 def _check_k(k, fn):
-    if k is None:
-        return
-    if isinstance(k, bool) or not isinstance(k, int):
-        fail(TypeError, fn, "k", "None or a positive int", type(k).__name__)
-    if k < 1:
-        fail(ValueError, fn, "k", "None or a positive int", k)
+    check_int(k, "k", fn, low=1, allow_none=True)
 
 
 def _check_gain(gain, fn):
-    if not isinstance(gain, str) or gain not in GAINS:
-        fail(ValueError, fn, "gain", f"one of {GAINS}", repr(gain))
+    check_choice(gain, "gain", fn, GAINS)
 
 
 def _pairs(relevance: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -421,11 +417,15 @@ class LambdaLoss(nn.Module):
 CATALOG = (
     LossInfo("margin_ranking_loss", "MarginRankingLoss", "ranking",
              "torch.nn.functional.margin_ranking_loss", "chapters/ranking-losses",
-             "you have pairs of scores and know which of each pair should be higher (target 1 or -1)"),
+             "you have pairs of scores and know which of each pair should be higher (target 1 or -1)",
+             inputs=("real", "real", "sign")),
     LossInfo("ranknet_loss", "RankNetLoss", "ranking", None, "chapters/ranking-losses",
-             "you rank lists with graded labels and every misordered pair matters equally"),
+             "you rank lists with graded labels and every misordered pair matters equally",
+             inputs=("real", "relevance")),
     LossInfo("listnet_loss", "ListNetLoss", "ranking", None, "chapters/ranking-losses",
-             "you want one softmax per list: a cheap listwise loss that stresses the top item"),
+             "you want one softmax per list: a cheap listwise loss that stresses the top item",
+             inputs=("real", "relevance")),
     LossInfo("lambda_loss", "LambdaLoss", "ranking", None, "chapters/ranking-losses",
-             "you are judged by NDCG@k and want pair errors near the top to count most"),
+             "you are judged by NDCG@k and want pair errors near the top to count most",
+             inputs=("real", "relevance")),
 )

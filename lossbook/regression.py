@@ -15,22 +15,28 @@ chapters/maximum-likelihood). Nine losses, each a function and an ``nn.Module``:
 ``input`` is the prediction and ``target`` the observed value throughout; the
 residual is ``input - target``.
 
-Two deliberate differences from PyTorch, both stricter:
+The twins keep PyTorch's signatures exactly (names, order, defaults), less the deprecated
+``size_average`` and ``reduce``: the arguments that follow the first of them in PyTorch are
+keyword-only here, in the functions and in the modules, so that a positional call never means
+something else than in PyTorch (``mse_loss(x, y, 'sum')`` and ``MSELoss('sum')`` are a
+``TypeError`` instead of passing ``'sum'`` as ``size_average``). ``huber_loss`` and
+``gaussian_nll_loss`` have no deprecated argument and keep PyTorch's positional order.
+``tests/test_api.py`` checks every twin's signature against PyTorch's.
 
-* ``input`` and ``target`` (and ``weight``) must have exactly the same shape.
-  PyTorch only warns and broadcasts, so a prediction of shape (N, 1) against a
-  target of shape (N,) silently becomes an (N, N) comparison of every prediction
-  with every target. Here it is a ``ValueError``.
-* The deprecated ``size_average`` and ``reduce`` arguments are omitted. So that a
-  positional call never means something else than in PyTorch, the arguments that
-  follow them in PyTorch's signature are keyword-only here, in the functions and in
-  the modules: ``mse_loss(x, y, 'sum')`` and ``MSELoss('sum')`` are a ``TypeError``
-  instead of passing ``'sum'`` as ``size_average``. Functions without deprecated
-  arguments (``huber_loss``, ``gaussian_nll_loss``) keep PyTorch's positional order.
+One deliberate difference, stricter: ``input`` and ``target`` (and ``weight``) must have
+exactly the same shape. PyTorch only warns and broadcasts, so a prediction of shape (N, 1)
+against a target of shape (N,) silently becomes an (N, N) comparison of every prediction with
+every target. Here it is a ``ValueError``.
 
-Other checks (each function lists its own): floating tensors of one dtype and
-device, a known ``reduction``, ``delta > 0``, ``beta >= 0``, ``eps >= 0``,
-non-negative variances, weights and counts, ``0 < q < 1``.
+Mixed dtypes promote and autocast runs the losses in float32, as in PyTorch (see
+``lossbook/_core.py``). Other checks (each function lists its own): floating tensors on one
+device, a known ``reduction``, ``delta > 0``, ``beta >= 0``, ``eps >= 0``, ``0 < q < 1``, and,
+while validation is on (:func:`lossbook.set_validation`), non-negative variances, weights and
+counts.
+
+MSE, Huber and SmoothL1 are :class:`torch.autograd.Function` subclasses with PyTorch's gradient written
+by hand: a composition of elementwise operations costs one pass over the data (and one autograd
+node) per operation, and these losses are used in the hot loop of a regression model.
 """
 from __future__ import annotations
 
@@ -41,10 +47,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._core import autocast_float32, reduce
 from ._registry import LossInfo
-from ._validation import (check_floating, check_pair, check_reduction, check_same_device,
-                          check_same_dtype, check_same_shape, check_scalar, check_values_in, fail,
-                          reduce)
+from ._validation import (
+    check_flag,
+    check_pair,
+    check_reduction,
+    check_scalar,
+    check_values_in,
+    check_variance,
+    check_weight,
+)
 
 __all__ = [
     "mse_loss", "MSELoss",
@@ -61,17 +74,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------- shared helpers
 
-def _check_weight(weight: Optional[torch.Tensor], input: torch.Tensor, fn: str) -> None:
-    """Per-element weights: floating, like ``input`` in dtype, device and shape, and >= 0."""
-    if weight is None:
-        return
-    check_floating(weight, "weight", fn)
-    check_same_device(fn, input=input, weight=weight)
-    check_same_dtype(fn, input=input, weight=weight)
-    check_same_shape(input, "input", weight, "weight", fn)
-    check_values_in(weight, "weight", fn, 0.0, math.inf)
-
-
 def _weighted(loss: torch.Tensor, weight: Optional[torch.Tensor], reduction: str) -> torch.Tensor:
     """Reduce ``weight * loss`` the way ``F.mse_loss`` and ``F.l1_loss`` do: the weighted mean
     divides by the sum of the weights, not by the number of elements."""
@@ -81,6 +83,78 @@ def _weighted(loss: torch.Tensor, weight: Optional[torch.Tensor], reduction: str
     if reduction == "mean":
         return loss.sum() / weight.sum()
     return reduce(loss, reduction)
+
+
+def _scale(n: int, reduction: str) -> float:
+    """What a sum is multiplied by to give the reduction: 1 / n for 'mean' (NaN if n = 0)."""
+    if reduction != "mean":
+        return 1.0
+    return 1.0 / n if n else math.nan
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """sum(a * b) in one pass (a BLAS dot product) for float32 and float64; float16 and
+    bfloat16 multiply and sum in float32, as PyTorch's reductions do."""
+    if a.dtype in (torch.float32, torch.float64):
+        return torch.dot(a.reshape(-1), b.reshape(-1))
+    return (a.float() * b.float()).sum().to(a.dtype)
+
+
+class _SquaredError(torch.autograd.Function):
+    """The sum or mean of (input - target)^2, with PyTorch's gradient 2 (input - target) / n.
+
+    One subtraction and one dot product forward, one product backward (and its negation for
+    the target): the same passes over the data as PyTorch's fused kernel.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        residual = input - target
+        ctx.scale = _scale(residual.numel(), reduction)
+        ctx.save_for_backward(residual)
+        return _dot(residual, residual) * ctx.scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (residual,) = ctx.saved_tensors
+        grad_input = residual * (grad * (2 * ctx.scale))
+        return (grad_input if ctx.needs_input_grad[0] else None,
+                -grad_input if ctx.needs_input_grad[1] else None, None)
+
+
+class _Huber(torch.autograd.Function):
+    r"""Huber loss of the residual r = input - target, times ``factor``, with PyTorch's gradient.
+
+    With :math:`c = \operatorname{clamp}(r, -\delta, \delta)`, the Huber loss is
+    :math:`c\,(r - c/2)` (it is :math:`r^2/2` where :math:`|r| < \delta` and
+    :math:`\delta(|r| - \delta/2)` beyond) and its gradient is :math:`c`: the residual
+    clipped to :math:`[-\delta, \delta]`, which is PyTorch's backward. So one clamp gives the
+    value and the gradient, with no branch (``torch.where``) at all. ``factor`` = 1 is
+    ``huber_loss``; ``factor`` = 1 / beta with delta = beta is ``smooth_l1_loss``.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, delta, factor, reduction, weight):
+        residual = input - target
+        clipped = residual.clamp(-delta, delta)
+        ctx.scale = factor * _scale(residual.numel(), reduction)
+        ctx.save_for_backward(clipped, weight)
+        if reduction == "none" or weight is not None:
+            loss = clipped * torch.add(residual, clipped, alpha=-0.5)
+            if weight is not None:
+                loss = loss * weight
+            return loss * factor if reduction == "none" else loss.sum() * ctx.scale
+        # c (r - c / 2) summed is c.r - c.c / 2: two dot products, each one pass
+        return (_dot(clipped, residual) - 0.5 * _dot(clipped, clipped)) * ctx.scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        clipped, weight = ctx.saved_tensors
+        grad_input = clipped * (grad * ctx.scale)
+        if weight is not None:
+            grad_input = grad_input * weight
+        return (grad_input if ctx.needs_input_grad[0] else None,
+                -grad_input if ctx.needs_input_grad[1] else None, None, None, None, None)
 
 
 # --------------------------------------------------------------------------- MSE and MAE
@@ -107,7 +181,10 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mea
     fn = "mse_loss"
     check_pair(input, target, fn)
     check_reduction(reduction, fn)
-    _check_weight(weight, input, fn)
+    check_weight(weight, "weight", input, fn, same_shape=True)
+    input, target, weight = autocast_float32(input, target, weight)
+    if weight is None and reduction != "none":
+        return _SquaredError.apply(input, target, reduction)  # (input - target)**2, summed by hand
     return _weighted((input - target) ** 2, weight, reduction)
 
 
@@ -142,7 +219,8 @@ def l1_loss(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean
     fn = "l1_loss"
     check_pair(input, target, fn)
     check_reduction(reduction, fn)
-    _check_weight(weight, input, fn)
+    check_weight(weight, "weight", input, fn, same_shape=True)
+    input, target, weight = autocast_float32(input, target, weight)
     return _weighted((input - target).abs(), weight, reduction)
 
 
@@ -172,13 +250,15 @@ def huber_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean
     Quadratic for small residuals, linear beyond ``delta``, with matching value and slope at
     the join: its gradient is the residual clipped to :math:`[-\delta, \delta]`. As
     ``delta`` grows it tends to half the MSE; as it shrinks, ``huber / delta`` tends to L1.
+    Computed as :math:`c\,(r - c/2)` with :math:`c` the clipped residual (:class:`_Huber`).
 
     ``delta`` must be > 0 (PyTorch raises a ``RuntimeError``; here a ``ValueError``).
     With ``weight``, PyTorch's 'mean' is ``(weight * loss).mean()``: it divides by the number
     of elements, **not** by the sum of the weights as :func:`mse_loss` and :func:`l1_loss`
     do. This twin does the same; divide by ``weight.sum()`` yourself for a weighted mean.
 
-    Shapes as in :func:`mse_loss`.
+    Shapes as in :func:`mse_loss`. Like PyTorch's kernel, the result has ``input``'s dtype
+    (a float64 ``target`` does not make it float64; a float64 ``weight`` does).
 
     Derived in chapters/regression-losses.
     """
@@ -186,12 +266,9 @@ def huber_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean
     check_pair(input, target, fn)
     check_reduction(reduction, fn)
     check_scalar(delta, "delta", fn, low=0, low_open=True)
-    _check_weight(weight, input, fn)
-    r = (input - target).abs()
-    loss = torch.where(r < delta, 0.5 * r ** 2, delta * (r - 0.5 * delta))
-    if weight is not None:
-        loss = loss * weight
-    return reduce(loss, reduction)
+    check_weight(weight, "weight", input, fn, same_shape=True)
+    input, target, weight = autocast_float32(input, target, weight)
+    return _Huber.apply(input, target.to(input.dtype), delta, 1.0, reduction, weight)
 
 
 class HuberLoss(nn.Module):
@@ -217,9 +294,9 @@ def smooth_l1_loss(input: torch.Tensor, target: torch.Tensor, *, reduction: str 
                  |r_n| - \tfrac12 \beta & \text{otherwise} \end{cases}
 
     It is the Huber loss divided by its threshold: ``smooth_l1_loss(x, y, beta=b) ==
-    huber_loss(x, y, delta=b) / b``. The two are equal only at ``b = 1``. Beyond ``beta``
-    its slope is 1 whatever ``beta`` is (Huber's is ``delta``), so ``beta`` changes where
-    the quadratic zone ends without changing the size of large gradients.
+    huber_loss(x, y, delta=b) / b``, and that is how it is computed. The two are equal only at
+    ``b = 1``. Beyond ``beta`` its slope is 1 whatever ``beta`` is (Huber's is ``delta``), so
+    ``beta`` changes where the quadratic zone ends without changing the size of large gradients.
 
     ``beta = 0`` is plain L1, exactly as in PyTorch (the formula would divide by zero);
     ``beta`` must be >= 0. ``reduction`` and ``beta`` are keyword-only (see the module
@@ -231,13 +308,12 @@ def smooth_l1_loss(input: torch.Tensor, target: torch.Tensor, *, reduction: str 
     check_pair(input, target, fn)
     check_reduction(reduction, fn)
     check_scalar(beta, "beta", fn, low=0)
-    r = (input - target).abs()
+    input, target = autocast_float32(input, target)
     if beta == 0:
-        # The quadratic branch is never taken, but its gradient r / beta would still be
-        # evaluated by autograd (and 0 * inf is NaN): use L1 directly, as PyTorch does.
-        return reduce(r, reduction)
-    loss = torch.where(r < beta, 0.5 * r ** 2 / beta, r - 0.5 * beta)
-    return reduce(loss, reduction)
+        # The quadratic zone is empty and its gradient r / beta would divide by zero:
+        # use L1 directly, as PyTorch does.
+        return reduce((input - target).abs(), reduction)
+    return _Huber.apply(input, target, float(beta), 1.0 / beta, reduction, None)
 
 
 class SmoothL1Loss(nn.Module):
@@ -295,7 +371,8 @@ def rmse_loss(input: torch.Tensor, target: torch.Tensor, *, eps: float = 1e-8,
     check_pair(input, target, fn)
     check_scalar(eps, "eps", fn, low=0)
     check_reduction(reduction, fn, allowed=("mean",))
-    return torch.sqrt(((input - target) ** 2).mean() + eps)
+    input, target = autocast_float32(input, target)
+    return torch.sqrt(_SquaredError.apply(input, target, "mean") + eps)  # the root of the MSE
 
 
 class RMSELoss(nn.Module):
@@ -340,6 +417,7 @@ def quantile_loss(input: torch.Tensor, target: torch.Tensor, *, q: float = 0.5,
     check_pair(input, target, fn)
     check_scalar(q, "q", fn, low=0, high=1, low_open=True, high_open=True)
     check_reduction(reduction, fn)
+    input, target = autocast_float32(input, target)
     r = target - input
     loss = torch.where(r >= 0, q * r, (q - 1) * r)
     return reduce(loss, reduction)
@@ -391,6 +469,7 @@ def log_cosh_loss(input: torch.Tensor, target: torch.Tensor, *,
     fn = "log_cosh_loss"
     check_pair(input, target, fn)
     check_reduction(reduction, fn)
+    input, target = autocast_float32(input, target)
     a = (input - target).abs()
     # The clamp keeps the unused branch finite, so torch.where's backward never meets inf * 0.
     near = -0.5 * torch.log1p(-torch.tanh(a.clamp(max=1.0)) ** 2)
@@ -417,20 +496,9 @@ def _gaussian_var(var: Union[torch.Tensor, float], input: torch.Tensor, fn: str)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         check_scalar(var, "var", fn, low=0)
         return torch.full_like(input, float(var))
-    check_floating(var, "var", fn)
-    check_same_device(fn, input=input, var=var)
-    check_same_dtype(fn, input=input, var=var)
-    shape, ishape = tuple(var.shape), tuple(input.shape)
-    if shape == ishape:
-        pass  # one variance per prediction
-    elif input.dim() >= 1 and shape == ishape[:-1]:
+    check_variance(var, input, fn)
+    if var.shape != input.shape and input.dim() >= 1 and var.shape == input.shape[:-1]:
         var = var.unsqueeze(-1)  # one variance per sample, shared by its last dimension
-    else:
-        differ = [d for d in range(input.dim()) if var.dim() == input.dim() and shape[d] != ishape[d]]
-        if not (var.dim() == input.dim() and len(differ) == 1 and shape[differ[0]] == 1):
-            fail(ValueError, fn, "var", f"of shape {ishape}, {ishape[:-1]}, or {ishape} with one "
-                 "dimension of size 1", f"shape {shape}")
-    check_values_in(var, "var", fn, 0.0, math.inf)
     return var
 
 
@@ -458,13 +526,16 @@ def gaussian_nll_loss(input: torch.Tensor, target: torch.Tensor, var: Union[torc
     computed as if no clamp had happened, so a variance below ``eps`` still learns.
 
     Stricter than PyTorch: ``input`` and ``target`` must have the same shape (PyTorch
-    broadcasts them), ``var`` the same dtype, ``eps`` >= 0.
+    broadcasts them), ``eps`` >= 0. Like ``F.gaussian_nll_loss``, a composition of PyTorch
+    operations (not one kernel), it is not cast to float32 under autocast: bfloat16 inputs
+    give a bfloat16 loss on the CPU, in both.
 
     Derived in chapters/maximum-likelihood.
     """
     fn = "gaussian_nll_loss"
     check_pair(input, target, fn)
     check_scalar(eps, "eps", fn, low=0)
+    check_flag(full, "full", fn)
     check_reduction(reduction, fn)
     var = _gaussian_var(var, input, fn).clone()
     with torch.no_grad():
@@ -525,12 +596,15 @@ def poisson_nll_loss(input: torch.Tensor, target: torch.Tensor, log_input: bool 
     fn = "poisson_nll_loss"
     check_pair(input, target, fn)
     check_scalar(eps, "eps", fn, low=0)
+    check_flag(log_input, "log_input", fn)
+    check_flag(full, "full", fn)
     check_reduction(reduction, fn)
-    check_values_in(target, "target", fn, 0.0, math.inf)
+    check_values_in(target, "target", fn, 0.0, math.inf, high_open=True)
+    input, target = autocast_float32(input, target)
     if log_input:
         loss = torch.exp(input) - target * input
     else:
-        check_values_in(input, "input", fn, 0.0, math.inf)
+        check_values_in(input, "input", fn, 0.0, math.inf, high_open=True)
         loss = input - target * torch.log(input + eps)
     if full:
         big = target > 1
@@ -553,8 +627,9 @@ class PoissonNLLLoss(nn.Module):
         self.eps = eps
         self.reduction = reduction
 
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return poisson_nll_loss(input, target, log_input=self.log_input, full=self.full,
+    def forward(self, log_input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        # PyTorch names the first argument of PoissonNLLLoss.forward `log_input`, as here.
+        return poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
                                 eps=self.eps, reduction=self.reduction)
 
 
@@ -565,23 +640,32 @@ _ML = "chapters/maximum-likelihood"
 
 CATALOG = (
     LossInfo("mse_loss", "MSELoss", "regression", "torch.nn.functional.mse_loss", _CH,
-             "the default: Gaussian-like noise, and large errors should cost much more"),
+             "the default: Gaussian-like noise, and large errors should cost much more",
+             inputs=("real", "target")),
     LossInfo("l1_loss", "L1Loss", "regression", "torch.nn.functional.l1_loss", _CH,
-             "outliers or heavy tails: it predicts the median and every error counts linearly"),
+             "outliers or heavy tails: it predicts the median and every error counts linearly",
+             inputs=("real", "target")),
     LossInfo("huber_loss", "HuberLoss", "regression", "torch.nn.functional.huber_loss", _CH,
-             "MSE near the fit, L1 for outliers; gradients clipped at delta"),
+             "MSE near the fit, L1 for outliers; gradients clipped at delta",
+             inputs=("real", "target")),
     LossInfo("smooth_l1_loss", "SmoothL1Loss", "regression", "torch.nn.functional.smooth_l1_loss", _CH,
-             "Huber divided by beta: slope 1 beyond beta, as in box regression (Fast R-CNN)"),
+             "Huber divided by beta: slope 1 beyond beta, as in box regression (Fast R-CNN)",
+             inputs=("real", "target")),
     LossInfo("rmse_loss", "RMSELoss", "regression", None, _CH,
-             "you report RMSE and want to optimise it in the target's units (mind eps)"),
+             "you report RMSE and want to optimise it in the target's units (mind eps)",
+             inputs=("real", "target")),
     LossInfo("quantile_loss", "QuantileLoss", "regression", None, _CH,
-             "you need a quantile or a prediction interval, not the mean"),
+             "you need a quantile or a prediction interval, not the mean",
+             inputs=("real", "target")),
     LossInfo("log_cosh_loss", "LogCoshLoss", "regression", None, _CH,
-             "a Huber-like robust loss with a smooth gradient tanh(r)"),
+             "a Huber-like robust loss with a smooth gradient tanh(r)",
+             inputs=("real", "target")),
     LossInfo("gaussian_nll_loss", "GaussianNLLLoss", "regression",
              "torch.nn.functional.gaussian_nll_loss", _ML,
-             "the model predicts its own uncertainty (a variance per prediction)"),
+             "the model predicts its own uncertainty (a variance per prediction)",
+             inputs=("real", "target", "positive")),
     LossInfo("poisson_nll_loss", "PoissonNLLLoss", "regression",
              "torch.nn.functional.poisson_nll_loss", _ML,
-             "targets are counts (events, clicks, photons) with a predicted rate"),
+             "targets are counts (events, clicks, photons) with a predicted rate",
+             inputs=("real", "counts")),
 )

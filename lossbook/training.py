@@ -174,7 +174,8 @@ def train(model: torch.nn.Module, loss_fn: Callable, optimizer: torch.optim.Opti
                                 end (a deep copy of the state_dict taken when it was reached)
     check_finite             -- raise ``FloatingPointError`` naming the epoch and batch as soon as
                                 a loss is NaN or inf, before the step spreads it to the weights
-    progress                 -- show a ``tqdm.auto`` progress bar over the epochs
+    progress                 -- show a ``tqdm.auto`` progress bar over the epochs (needs tqdm:
+                                ``pip install lossbook[progress]``)
     on_epoch_end             -- ``fn(epoch, history)`` called after each epoch; returning True stops
     """
     _check_train_args(num_epochs, early_stopping_patience, val_loader)
@@ -186,7 +187,11 @@ def train(model: torch.nn.Module, loss_fn: Callable, optimizer: torch.optim.Opti
     best_state, epochs_since_best = None, 0
     epochs = range(1, num_epochs + 1)
     if progress:
-        from tqdm.auto import tqdm
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - the book's environment has tqdm
+            raise ImportError("train: `progress=True` draws a tqdm progress bar; install tqdm "
+                              "(pip install lossbook[progress])") from None
         epochs = tqdm(epochs, desc="epochs")
     for epoch in epochs:
         model.train()

@@ -1,4 +1,4 @@
-"""Devices and reproducibility: the three helpers every chapter starts with.
+"""Devices and reproducibility: the three helpers every chapter starts with; and a memory meter.
 
 The book promises the same printed numbers on a laptop CPU and on a GPU. Two
 habits make that true, and these helpers make them easy:
@@ -6,17 +6,22 @@ habits make that true, and these helpers make them easy:
 * random numbers are drawn on the CPU from a seeded ``torch.Generator`` and
   only then moved to the device (GPU random streams differ from the CPU's);
 * the device is chosen once, by :func:`get_device`.
+
+:func:`peak_memory` measures how much tensor memory a loss needs, forward and backward, on
+any device (the benchmarks use it to show which losses grow like B² and which like B³).
 """
 from __future__ import annotations
 
 import os
 import random
-from typing import Optional, Sequence, Union
+import weakref
+from typing import Callable, Optional, Sequence, Union
 
-import numpy as np
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
-__all__ = ["get_device", "seed_everything", "make_generator", "randn", "rand", "randint"]
+__all__ = ["get_device", "seed_everything", "make_generator", "randn", "rand", "randint", "peak_memory"]
 
 Device = Union[str, torch.device, None]
 
@@ -38,15 +43,20 @@ def get_device(prefer: Device = None) -> torch.device:
 
 
 def seed_everything(seed: int = 0, *, deterministic: bool = False) -> torch.Generator:
-    """Seed Python's ``random``, NumPy and PyTorch (CPU and every GPU), and return a CPU
-    ``torch.Generator`` seeded with ``seed`` for the chapter's own data.
+    """Seed Python's ``random``, NumPy (when it is installed) and PyTorch (CPU and every GPU),
+    and return a CPU ``torch.Generator`` seeded with ``seed`` for the chapter's own data.
 
     ``deterministic=True`` also asks PyTorch for deterministic kernels (slower on a GPU).
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed_everything: `seed` must be an int, got {type(seed).__name__}")
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    try:  # lossbook itself needs only torch; the book's stack brings NumPy
+        import numpy as np
+    except ImportError:
+        pass
+    else:
+        np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device
     if deterministic:
         torch.use_deterministic_algorithms(True)
@@ -86,3 +96,51 @@ def randint(low: int, high: int, size: Sequence[int], *, generator: Optional[tor
             device: Device = None) -> torch.Tensor:
     """Integers in [low, high) (``torch.long``) drawn on the CPU with ``generator``, then moved."""
     return torch.randint(low, high, tuple(size), generator=generator).to(device or "cpu")
+
+
+class _StorageMeter(TorchDispatchMode):
+    """Counts the bytes of the storages that operators create, and when they are freed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live = self.peak = 0
+        self.storages: dict = {}  # data pointer -> [tensors alive on it, bytes]
+
+    def _release(self, key: int) -> None:
+        entry = self.storages[key]
+        entry[0] -= 1
+        if entry[0] == 0:
+            self.live -= entry[1]
+            del self.storages[key]
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_leaves(out):
+            if isinstance(t, torch.Tensor) and not t.is_meta:
+                storage = t.untyped_storage()
+                key = storage.data_ptr()
+                if not key:
+                    continue
+                if key in self.storages:
+                    self.storages[key][0] += 1
+                else:
+                    self.storages[key] = [1, storage.nbytes()]
+                    self.live += storage.nbytes()
+                    self.peak = max(self.peak, self.live)
+                weakref.finalize(t, self._release, key)
+        return out
+
+
+def peak_memory(fn: Callable[[], object]) -> int:
+    """The peak number of bytes of tensor memory that PyTorch operators hold while ``fn()``
+    runs (call the loss and its ``backward`` inside ``fn``), above what existed before.
+
+    It watches every operator through a ``TorchDispatchMode`` and frees a storage's bytes when
+    its last tensor dies, so it works on the CPU as on a GPU, where it agrees with
+    ``torch.cuda.max_memory_allocated`` up to the allocator's rounding. Memory that operators
+    allocate and free internally (workspaces) is not seen.
+    """
+    meter = _StorageMeter()
+    with meter:
+        fn()
+    return meter.peak

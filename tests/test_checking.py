@@ -12,7 +12,7 @@ from torch.autograd.gradcheck import GradcheckError
 
 import lossbook as lb
 from lossbook import checking
-from lossbook._validation import reduce
+from lossbook._core import reduce
 
 F64 = torch.float64
 

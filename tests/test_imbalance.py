@@ -215,12 +215,12 @@ def test_gradcheck_all_losses():
     x = torch.randn(4, 3, generator=g, dtype=F64, requires_grad=True)
     y = torch.randint(0, 2, (4, 3), generator=g).to(F64)
     for gamma in (0.0, 0.5, 2.0):
-        assert torch.autograd.gradcheck(lambda z: lb.sigmoid_focal_loss(z, y, gamma=gamma), (x,))
+        assert torch.autograd.gradcheck(lambda z, gamma=gamma: lb.sigmoid_focal_loss(z, y, gamma=gamma), (x,))
     target = torch.tensor([0, 2, 1, -100])
     weight = torch.tensor([0.5, 1.0, 2.0], dtype=F64)
     for gamma in (0.0, 0.5, 2.0):
         assert torch.autograd.gradcheck(
-            lambda z: lb.focal_loss(z, target, gamma=gamma, weight=weight, reduction="none"), (x,))
+            lambda z, gamma=gamma: lb.focal_loss(z, target, gamma=gamma, weight=weight, reduction="none"), (x,))
     assert torch.autograd.gradcheck(lambda z: lb.dice_loss(z, y, reduction="none"), (x,))
     xm = torch.randn(2, 3, 4, generator=g, dtype=F64, requires_grad=True)
     tm = torch.randint(0, 3, (2, 4), generator=g)
