@@ -1,53 +1,32 @@
-"""How fast is lossbook against PyTorch? Forward + backward time of every exact twin.
+"""How fast is lossbook against PyTorch? Forward + backward time of every exact twin, with
+lossbook's value checks on (the default) and off (``lb.set_validation(False)``).
 
-    python benchmarks/bench_twins.py                       # CPU, and CUDA when available
-    python benchmarks/bench_twins.py --device cpu --size 65536 --repeat 50
-    python benchmarks/bench_twins.py --threads 1   # steadier on a small, busy machine
+    python benchmarks/bench_twins.py --threads 1          # what `make benchmark` runs
+    python benchmarks/bench_twins.py --device cpu --size 64 --width 10 --repeat 50
 
-For each loss in ``lb.catalog()`` with a PyTorch twin, both functions get the same float32
-inputs (drawn with the kinds of :mod:`lossbook.checking`, shape ``(size, 32)``) and run
-``loss = fn(*inputs); loss.backward()``. Each block times enough calls to last about 2 ms;
-the two are timed in alternating blocks, so that a change in the machine's load hits both alike.
-The table shows the median time per call over ``--repeat`` blocks (after a warm-up), the
-median of the per-block ratios lossbook / PyTorch, and the median ratio over all twins for
-each device. Prints Markdown.
+For each loss of ``lb.catalog()`` with a PyTorch twin, lossbook and PyTorch get the same float32
+inputs (``lb.example_inputs``: ``--size`` rows of ``--width`` features or classes) and run
+``fn(*inputs).sum().backward()``. The three variants (PyTorch, lossbook with validation,
+lossbook without) are timed in alternating blocks of about 2 ms, so that a change in the
+machine's load hits all alike; the table shows the median time per call and the median of the
+per-block ratios lossbook / PyTorch, then the median ratio over all twins. Prints Markdown.
 
-lossbook's losses are plain PyTorch ops plus input checks; PyTorch's are fused C++ kernels.
-A ratio near 1 means the composition costs little; a large one says where fusing would pay
-(see chapters/custom-losses on ``torch.compile``). The checks that read values (probabilities
-in [0, 1], class indices in range, labels that are +-1) synchronise with a GPU on every call.
+The value checks read the tensors (probabilities in [0, 1], class indices in range, +-1
+targets): on a GPU each is a synchronisation. The gap between the two lossbook columns is
+their price.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import statistics
-import time
 
 import torch
+from _timing import fmt_us, header, median, median_ratio, stepper, time_variants
 
 import lossbook as lb
 
-# The kinds of each twin's positional arguments (see lossbook.checking); shape (size, 32).
-INPUTS = {
-    "mse_loss": ("real", "target"),
-    "l1_loss": ("real", "target"),
-    "huber_loss": ("real", "target"),
-    "smooth_l1_loss": ("real", "target"),
-    "gaussian_nll_loss": ("real", "target", "positive"),
-    "poisson_nll_loss": ("real", "counts"),
-    "binary_cross_entropy": ("probs", "binary"),
-    "binary_cross_entropy_with_logits": ("logits", "binary"),
-    "cross_entropy": ("logits", "classes"),
-    "nll_loss": ("log_probs", "classes"),
-    "kl_div": ("log_probs", "dist"),
-    "margin_ranking_loss": ("real", "real", "sign"),
-    "hinge_embedding_loss": ("positive", "sign"),
-    "cosine_embedding_loss": ("real", "real", "sign_rows"),
-    "triplet_margin_loss": ("real", "real", "real"),
-}
-KWARGS = {"kl_div": {"reduction": "batchmean"}}
-WIDTH = 32
+TWINS = [info for info in lb.catalog() if info.pytorch is not None]
 
 
 def _resolve(dotted):
@@ -55,88 +34,44 @@ def _resolve(dotted):
     return getattr(importlib.import_module(module), attr)
 
 
-def make_inputs(name, size, device):
-    kinds = [lb.Arg("sign", shape=(size,)) if k == "sign_rows" else k for k in INPUTS[name]]
-    return lb.draw_inputs(kinds, (size, WIDTH), dtype=torch.float32, device=device)
-
-
-def _stepper(fn, args, kwargs, device):
-    def step():
-        for a in args:
-            a.grad = None
-        fn(*args, **kwargs).backward()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-    return step
-
-
-def _block(step, number):
-    t0 = time.perf_counter()
-    for _ in range(number):
-        step()
-    return (time.perf_counter() - t0) / number
-
-
-def compare(ours, theirs, args, kwargs, device, repeat, warmup=5):
-    """Median seconds per forward + backward call of each, and the median of per-block ratios.
-
-    The two are timed in alternating blocks (ours, theirs, ours, ...) so that a change in the
-    machine's load hits both alike; each block repeats the call for about 2 ms.
-    """
-    steps = [_stepper(fn, args, kwargs, device) for fn in (ours, theirs)]
-    for step in steps:
-        for _ in range(warmup):
-            step()
-    number = max(1, round(2e-3 / max(_block(steps[1], 3), 1e-7)))
-    times = [[], []]
-    for _ in range(repeat):
-        for i, step in enumerate(steps):
-            times[i].append(_block(step, number))
-    ratios = [a / b for a, b in zip(*times)]
-    return statistics.median(times[0]), statistics.median(times[1]), statistics.median(ratios)
-
-
-def bench(device, size, repeat, names):
+def bench(device, size, width, repeat):
     rows = []
-    for name in names:
-        args = make_inputs(name, size, device)
-        kwargs = KWARGS.get(name, {})
-        rows.append((name, *compare(getattr(lb, name), _resolve(TWINS[name].pytorch), args, kwargs,
-                                    device, repeat)))
+    for info in TWINS:
+        args, kwargs = lb.example_inputs(info.name, (size, width), dtype=torch.float32, device=device)
+        ours, theirs = getattr(lb, info.name), _resolve(info.pytorch)
+        times = time_variants({
+            "pytorch": (stepper(theirs, args, kwargs, device), True),
+            "on": (stepper(ours, args, kwargs, device), True),
+            "off": (stepper(ours, args, kwargs, device), False),
+        }, repeat)
+        rows.append((info.name, median(times["pytorch"]), median(times["on"]), median(times["off"]),
+                     median_ratio(times["on"], times["pytorch"]), median_ratio(times["off"], times["pytorch"])))
     return rows
-
-
-TWINS = {info.name: info for info in lb.catalog() if info.pytorch is not None}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", action="append", help="cpu or cuda (repeatable); default: cpu, "
                         "and cuda when available")
-    parser.add_argument("--size", type=int, default=4096, help="batch size (rows of 32 features)")
+    parser.add_argument("--size", type=int, default=4096, help="batch size (rows)")
+    parser.add_argument("--width", type=int, default=32, help="features or classes per row")
     parser.add_argument("--repeat", type=int, default=25, help="timed blocks per measurement")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads on the CPU")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
-    missing = sorted(set(TWINS) - set(INPUTS))
-    if missing:
-        parser.error(f"no input kinds for {missing}: add them to INPUTS")
-    names = [n for n in INPUTS if n in TWINS]
-    print(f"torch {torch.__version__}, batch {args.size} x {WIDTH}, float32, forward + backward, "
-          f"median of {args.repeat}, {torch.get_num_threads()} CPU threads\n")
-    print("| loss | device | lossbook (µs) | PyTorch (µs) | ratio |")
-    print("|---|---|---:|---:|---:|")
-    summary = []
     for device in map(torch.device, devices):
-        rows = bench(device, args.size, args.repeat, names)
-        for name, ours, theirs, ratio in rows:
-            print(f"| `{name}` | {device.type} | {ours * 1e6:.1f} | {theirs * 1e6:.1f} | {ratio:.2f} |")
-        summary.append((device.type, statistics.median(r[3] for r in rows)))
-    print()
-    for device, ratio in summary:
-        print(f"median ratio lossbook / PyTorch on {device}: {ratio:.2f}")
+        print(header(f"PyTorch twins, batch {args.size} x {args.width}", device, args.repeat))
+        print("| loss | PyTorch (µs) | lossbook (µs) | ratio | lossbook, validation off (µs) | ratio |")
+        print("|---|---:|---:|---:|---:|---:|")
+        rows = bench(device, args.size, args.width, args.repeat)
+        for name, theirs, on, off, r_on, r_off in rows:
+            print(f"| `{name}` | {fmt_us(theirs)} | {fmt_us(on)} | {r_on:.2f} | {fmt_us(off)} | {r_off:.2f} |")
+        on = [r[4] for r in rows]
+        off = [r[5] for r in rows]
+        print(f"\nlossbook / PyTorch on {device.type}: median {statistics.median(on):.2f} (largest {max(on):.2f}) "
+              f"with validation, median {statistics.median(off):.2f} (largest {max(off):.2f}) without.\n")
 
 
 if __name__ == "__main__":
