@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make book   builds the HTML book into _build/html/index.html
-#   make test   runs every test: unit tests, nbval on every notebook, the strict book build
+#   make test   runs every test: the lint (ruff), unit tests, nbval on every notebook, the strict book build
 # Both create the virtual environment .venv and install requirements.txt on first use.
 
 PYTHON ?= python3
@@ -20,6 +20,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP)
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
 # Re-execute notebooks and store their outputs: make notebooks [NB=chapters/foo.ipynb]
@@ -37,8 +38,16 @@ assignments: $(STAMP)
 grade: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python tools/course.py grade $(CH)
 
-benchmark: $(STAMP)
-	$(BIN)/python benchmarks/bench_twins.py
+# Speed and memory of every loss, printed as Markdown (a few minutes; one thread, for steady timings):
+# the twins against PyTorch, the others against their peers (the `bench` extra), the growth with B and L.
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $(VENV)/.bench
+
+benchmark: $(VENV)/.bench
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_twins.py --threads 1
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_peers.py --threads 1
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sweep.py --threads 1
 
 coverage: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not book" --cov=lossbook --cov-report=term-missing
