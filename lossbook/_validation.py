@@ -361,12 +361,21 @@ def check_values_in(x: torch.Tensor, name: str, fn: str, low: float, high: float
     -inf); NaN never is. ``what`` names the values ("log-probabilities") in the message."""
     if not _enabled or x.numel() == 0:
         return
-    with torch.no_grad():
-        lo, hi = torch.aminmax(x.detach().reshape(-1))
-        ok = (lo > low if low_open else lo >= low) & (hi < high if high_open else hi <= high)
-        if not bool(ok):
-            expected = f"{what}, in " if what else "in "
-            fail(ValueError, fn, name, expected + _interval(low, high, low_open, high_open), _describe(x))
+    # One reduction and one read of its result (the check's only synchronisation); NaN
+    # propagates through min and max and fails every comparison.
+    flat = x.detach().reshape(-1)
+    if low == -math.inf and not low_open:
+        hi = flat.max().item()
+        ok = hi < high if high_open else hi <= high
+    elif high == math.inf and not high_open:
+        lo = flat.min().item()
+        ok = lo > low if low_open else lo >= low
+    else:
+        lo, hi = (v.item() for v in torch.aminmax(flat))
+        ok = (lo > low if low_open else lo >= low) and (hi < high if high_open else hi <= high)
+    if not ok:
+        expected = f"{what}, in " if what else "in "
+        fail(ValueError, fn, name, expected + _interval(low, high, low_open, high_open), _describe(x))
 
 
 def check_values_among(x: torch.Tensor, name: str, fn: str, allowed: Tuple[float, float], *,
@@ -375,17 +384,17 @@ def check_values_among(x: torch.Tensor, name: str, fn: str, allowed: Tuple[float
     (hard 0/1 labels, +-1 targets, 1/0 pair labels)."""
     if not _enabled or x.numel() == 0:
         return
-    with torch.no_grad():
-        # (x - a)(x - b) is 0 exactly where x is a or b, and min = max = 0 says it is 0 everywhere:
-        # arithmetic and one min-max pass, several times cheaper than comparisons on the CPU
-        v = x.detach() if x.is_floating_point() else x.detach().long()  # no unsigned wrap-around
-        lo, hi = torch.aminmax(((v - allowed[0]) * (v - allowed[1])).reshape(-1))
-        if not bool((lo == 0) & (hi == 0)):
+    # (x - a)(x - b) is 0 exactly where x is a or b, and min = max = 0 says it is 0 everywhere:
+    # arithmetic and one min-max pass, several times cheaper than comparisons on the CPU
+    v = x.detach() if x.is_floating_point() else x.detach().long()  # no unsigned wrap-around
+    lo, hi = (m.item() for m in torch.aminmax(((v - allowed[0]) * (v - allowed[1])).reshape(-1)))
+    if not (lo == 0 and hi == 0):
+        with torch.no_grad():
             bad = (x != allowed[0]) & (x != allowed[1])
-            first = x[bad].reshape(-1)[0].item()
-            expected = f"{allowed[0]} or {allowed[1]} everywhere" + (f" ({what})" if what else "")
-            fail(ValueError, fn, name, expected,
-                 f"{int(bad.sum())} of {x.numel()} values that are not, the first {first:.4g}")
+        first = x[bad].reshape(-1)[0].item()
+        expected = f"{allowed[0]} or {allowed[1]} everywhere" + (f" ({what})" if what else "")
+        fail(ValueError, fn, name, expected,
+             f"{int(bad.sum())} of {x.numel()} values that are not, the first {first:.4g}")
 
 
 def check_class_indices(target: torch.Tensor, name: str, fn: str, num_classes: int,
@@ -393,11 +402,14 @@ def check_class_indices(target: torch.Tensor, name: str, fn: str, num_classes: i
     """(Value check.) Every index in [0, num_classes), or equal to ``ignore_index``."""
     if not _enabled or target.numel() == 0:
         return
+    lo, hi = (v.item() for v in torch.aminmax(target.detach().reshape(-1)))
+    if lo >= 0 and hi < num_classes:  # the common case: one reduction, one read
+        return
     with torch.no_grad():
         bad = (target < 0) | (target >= num_classes)
         if ignore_index is not None:
             bad &= target != ignore_index
-        if bool(bad.any()):
+        if bool(bad.any()):  # some are out of range, and not all of those are ignore_index
             fail(ValueError, fn, name, f"class indices in [0, {num_classes - 1}]"
                  + ("" if ignore_index is None else f" or ignore_index={ignore_index}"),
                  f"{int(bad.sum())} out of range, the first {target[bad].reshape(-1)[0].item()}")

@@ -28,7 +28,7 @@ indices, and tensors of different shapes all raise ``ValueError`` or
 ``TypeError``. Each function's docstring lists its own checks; those that read values are
 skipped while validation is off (:func:`lossbook.set_validation`).
 
-NLL, cross-entropy with class indices and BCE are :class:`torch.autograd.Function` subclasses with
+Cross-entropy with class indices and BCE are :class:`torch.autograd.Function` subclasses with
 PyTorch's backward written by hand: a loss that runs on every batch should not cost several
 times what PyTorch's fused kernels cost.
 
@@ -310,41 +310,31 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor,
 
 # --------------------------------------------------------------------------- NLL
 
-class _NLL(torch.autograd.Function):
-    r"""Minus the log-probability of each target, weighted, with PyTorch's backward: the
-    gradient is :math:`-w_{y_n}` (over :math:`\sum w` for 'mean') at the target's class and 0
-    elsewhere, scattered into a tensor of zeros."""
-
-    @staticmethod
-    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
-        cdim, index, keep, w = _picked(log_probs, target, weight, ignore_index)
-        picked = log_probs.gather(cdim, index).squeeze(cdim)
-        # where, not a product with the mask: an ignored log-probability of -inf times 0 is NaN
-        loss = torch.where(keep, picked * -w, 0)
-        value, denominator = _reduce_weighted(loss, w, reduction)
-        ctx.cdim, ctx.shape = cdim, log_probs.shape
-        ctx.save_for_backward(index, keep, w, denominator)
-        return value
-
-    @staticmethod
-    def backward(ctx, grad):
-        index, keep, w, denominator = ctx.saved_tensors
-        coef = -_coefficients(grad, keep, w, denominator)
-        grad_input = torch.zeros(ctx.shape, dtype=coef.dtype, device=coef.device)
-        return grad_input.scatter_(ctx.cdim, index, coef.unsqueeze(ctx.cdim)), None, None, None, None
-
-
 def _nll(log_probs: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor],
          ignore_index: int, reduction: str) -> torch.Tensor:
-    r"""NLL on validated inputs (shared by :func:`nll_loss` and :func:`cross_entropy`).
+    r"""NLL on validated inputs (shared by :func:`nll_loss` and the label-smoothing path of
+    :func:`cross_entropy`).
 
     Each target's log-probability is picked with ``gather`` along the class dimension; ignored
-    targets count 0 (``torch.where``, since a -inf log-probability times 0 would be NaN) and
-    their weight is left out of the denominator, so 'mean' is :math:`\sum_n w_{y_n} \ell_n /
-    \sum_n w_{y_n}`, a true weighted average (NaN, 0 / 0, when every target is ignored, with a
-    zero gradient, as in PyTorch). :class:`_NLL` holds the forward and the hand-written backward.
+    targets count 0 and their weight is left out of the denominator, so 'mean' is
+    :math:`\sum_n w_{y_n} \ell_n / \sum_n w_{y_n}`, a true weighted average (NaN, 0 / 0, when
+    every target is ignored, with a zero gradient, as in PyTorch).
     """
-    return _NLL.apply(log_probs, target, weight, ignore_index, reduction)
+    cdim = class_dim(log_probs)
+    keep = target != ignore_index
+    index = torch.where(keep, target, 0).unsqueeze(cdim)  # ignored targets may hold -100: pick class 0
+    picked = log_probs.gather(cdim, index).squeeze(cdim)
+    if weight is None:
+        # where, not a product with the mask: an ignored log-probability of -inf times 0 is NaN
+        loss = torch.where(keep, -picked, 0)
+        denominator = keep.sum()
+    else:
+        w = torch.where(keep, weight[index.squeeze(cdim)], 0)
+        loss = torch.where(keep, -w * picked, 0)
+        denominator = w.sum()
+    if reduction == "mean":
+        return loss.sum() / denominator
+    return reduce(loss, reduction)
 
 
 def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: Optional[torch.Tensor] = None,
