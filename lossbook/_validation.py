@@ -172,11 +172,21 @@ def check_integer(x: object, name: str, fn: str, what: str = "class indices") ->
         fail(TypeError, fn, name, f"an integer (torch.long) tensor of {what}", f"dtype {x.dtype}")
 
 
-def check_real(x: object, name: str, fn: str, what: str) -> None:
-    """``x`` must be an integer or floating tensor (not bool, not complex)."""
+def check_real(x: object, name: str, fn: str, what: str, *, allow_bool: bool = False) -> None:
+    """``x`` must be an integer or floating tensor (not complex; not bool unless ``allow_bool``)."""
     check_tensor(x, name, fn)
-    if x.is_complex() or x.dtype == torch.bool:
+    if x.is_complex() or (x.dtype == torch.bool and not allow_bool):
         fail(TypeError, fn, name, f"a real tensor of {what}", f"dtype {x.dtype}")
+
+
+def as_tensor(value: object, name: str, fn: str, what: str) -> torch.Tensor:
+    """``value`` as a tensor: a tensor as it is, a sequence of numbers converted."""
+    if isinstance(value, torch.Tensor):
+        return value
+    try:
+        return torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        fail(TypeError, fn, name, f"a tensor or sequence of {what}", type(value).__name__)
 
 
 def check_mask(x: object, name: str, fn: str) -> None:
@@ -229,6 +239,18 @@ def check_dims(x: torch.Tensor, name: str, fn: str, dims: Tuple[int, ...], shape
     """``x`` has one of the numbers of dimensions ``dims``; ``shapes`` names them ("(N, D) or (D,)")."""
     if x.dim() not in dims:
         fail(ValueError, fn, name, f"a tensor of shape {shapes}", f"shape {tuple(x.shape)}")
+
+
+def check_min_dims(x: torch.Tensor, name: str, fn: str, min_dims: int, shapes: str) -> None:
+    """``x`` has at least ``min_dims`` dimensions; ``shapes`` names them ("(N, C, ...)")."""
+    if x.dim() < min_dims:
+        fail(ValueError, fn, name, f"a tensor of shape {shapes}", f"shape {tuple(x.shape)}")
+
+
+def check_not_empty(x: torch.Tensor, name: str, fn: str, expected: str, dim: int = 0) -> None:
+    """``x`` has at least one entry along ``dim``; ``expected`` says what it should hold."""
+    if x.dim() <= dim or x.shape[dim] == 0:
+        fail(ValueError, fn, name, expected, f"shape {tuple(x.shape)}")
 
 
 def check_broadcastable(w: torch.Tensor, name: str, like: torch.Tensor, like_name: str, fn: str) -> None:
@@ -336,6 +358,21 @@ def check_embeddings(embeddings: object, name: str, fn: str) -> None:
     """A floating (B, D) tensor of embeddings."""
     check_floating(embeddings, name, fn)
     check_dims(embeddings, name, fn, (2,), "(B, D)")
+
+
+def check_index_tuple(indices: object, embeddings: torch.Tensor, fn: str,
+                      names: Tuple[str, ...] = ("anchors", "positives", "negatives")) -> None:
+    """A tuple of 1-D integer index tensors of one length, on ``embeddings``' device: what a
+    miner returns."""
+    if not isinstance(indices, (tuple, list)):
+        fail(TypeError, fn, "indices", f"a tuple ({', '.join(names)}) of index tensors", type(indices).__name__)
+    if len(indices) != len(names):
+        fail(TypeError, fn, "indices", f"a tuple ({', '.join(names)}) of index tensors", f"{len(indices)} items")
+    for name, index in zip(names, indices):
+        label = f"indices ({name})"
+        check_integer(index, label, fn, "indices into the batch")
+        check_same_device(fn, embeddings=embeddings, **{label: index})
+        check_shape(index, label, fn, tuple(indices[0].shape[:1]), f"1-D, as long as `indices ({names[0]})`")
 
 
 def check_labels(embeddings: object, labels: object, fn: str) -> None:

@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from ._core import autocast_float32, reduce
 from ._registry import LossInfo
 from ._validation import (
+    as_tensor,
     check_at_least_one,
     check_choice,
     check_class_input,
@@ -47,14 +48,14 @@ from ._validation import (
     check_flag,
     check_floating,
     check_int,
+    check_min_dims,
+    check_not_empty,
     check_pair,
     check_real,
     check_reduction,
     check_scalar,
-    check_tensor,
     check_values_among,
     check_values_in,
-    fail,
 )
 
 __all__ = [
@@ -275,9 +276,7 @@ def dice_loss(input: torch.Tensor, target: torch.Tensor, *, smooth: float = 1.0,
     check_reduction(reduction, fn)
     if multiclass:
         check_floating(input, "input", fn)
-        if input.dim() < 2:
-            fail(ValueError, fn, "input", "logits of shape (N, C, ...) with multiclass=True",
-                 f"shape {tuple(input.shape)}")
+        check_min_dims(input, "input", fn, 2, "(N, C, ...) with multiclass=True")
         check_class_input(input, fn, min_classes=2)
         check_class_target(input, target, fn)
         (input,) = autocast_float32(input)
@@ -286,9 +285,7 @@ def dice_loss(input: torch.Tensor, target: torch.Tensor, *, smooth: float = 1.0,
         dims = tuple(range(2, input.dim()))              # per sample and per class
     else:
         check_pair(input, target, fn)
-        if input.dim() == 0:
-            fail(ValueError, fn, "input", "a tensor of shape (N, ...) (the first dimension is the "
-                 "batch)", "a scalar")
+        check_min_dims(input, "input", fn, 1, "(N, ...) (the first dimension is the batch)")
         _check_binary(target, "target", fn)
         input, target = autocast_float32(input, target)
         probs, onehot = torch.sigmoid(input), target
@@ -341,14 +338,10 @@ def class_weights(counts: Union[torch.Tensor, Sequence[int]], *, scheme: str = "
     Derived in chapters/class-imbalance.
     """
     fn = "class_weights"
-    if not isinstance(counts, torch.Tensor):
-        try:
-            counts = torch.as_tensor(counts)
-        except (TypeError, ValueError, RuntimeError):
-            fail(TypeError, fn, "counts", "a 1-D tensor or sequence of counts", type(counts).__name__)
+    counts = as_tensor(counts, "counts", fn, "counts")
     check_real(counts, "counts", fn, "counts")
-    if counts.dim() != 1 or counts.numel() == 0:
-        fail(ValueError, fn, "counts", "a 1-D tensor with one count per class", f"shape {tuple(counts.shape)}")
+    check_dims(counts, "counts", fn, (1,), "(C,), one count per class")
+    check_not_empty(counts, "counts", fn, "a 1-D tensor with one count per class")
     check_values_in(counts, "counts", fn, 0, math.inf, low_open=True, high_open=True, what="one count per class")
     check_choice(scheme, "scheme", fn, SCHEMES)
     check_scalar(beta, "beta", fn, low=0, high=1, high_open=True)
@@ -377,13 +370,9 @@ def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
     Derived in chapters/class-imbalance.
     """
     fn = "pos_weight_from_targets"
-    check_tensor(target, "target", fn)
-    if target.is_complex():
-        fail(TypeError, fn, "target", "a real tensor of 0/1 labels", f"dtype {target.dtype}")
+    check_real(target, "target", fn, "0/1 labels", allow_bool=True)
     check_dims(target, "target", fn, (1, 2), "(N,) or (N, C)")
-    if target.shape[0] == 0:
-        fail(ValueError, fn, "target", "0/1 labels of shape (N,) or (N, C) with N >= 1",
-             f"shape {tuple(target.shape)}")
+    check_not_empty(target, "target", fn, "0/1 labels of shape (N,) or (N, C) with N >= 1")
     _check_binary(target, "target", fn)
     check_at_least_one(target != 0, "target", fn, "at least one positive (1) in every column")
     dtype = target.dtype if target.is_floating_point() else torch.get_default_dtype()

@@ -48,7 +48,7 @@ from ._validation import (
     check_embeddings,
     check_flag,
     check_floating,
-    check_integer,
+    check_index_tuple,
     check_labels,
     check_pair,
     check_real,
@@ -58,7 +58,6 @@ from ._validation import (
     check_scalar,
     check_shape,
     check_values_among,
-    fail,
 )
 from .mining import _distance_matrix, _hardest, _label_masks, _safe_sqrt  # noqa: F401 (the book shows them)
 
@@ -417,13 +416,7 @@ def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Te
     """
     fn = "triplet_loss"
     check_embeddings(embeddings, "embeddings", fn)
-    if not isinstance(indices, (tuple, list)) or len(indices) != 3:
-        fail(TypeError, fn, "indices", "a tuple (anchors, positives, negatives) of index tensors",
-             type(indices).__name__ if not isinstance(indices, (tuple, list)) else f"{len(indices)} items")
-    for name, index in zip(("anchors", "positives", "negatives"), indices):
-        check_integer(index, f"indices ({name})", fn, "indices into the batch")
-        check_same_device(fn, embeddings=embeddings, **{f"indices ({name})": index})
-        check_shape(index, f"indices ({name})", fn, tuple(indices[0].shape[:1]), "1-D, as long as `anchors`")
+    check_index_tuple(indices, embeddings, fn)
     _check_margin(margin, fn)
     check_flag(squared, "squared", fn)
     check_flag(exact, "exact", fn)

@@ -166,7 +166,7 @@ def test_miners_give_empty_tuples_and_modules_match_functions():
 @pytest.mark.parametrize("call, exc, match", [
     (lambda e, y: lb.triplet_loss(e, (y, y)), TypeError, r"`indices` must be a tuple \(anchors, positives, negatives\)"),
     (lambda e, y: lb.triplet_loss(e, (y, y, y.float())), TypeError, r"`indices \(negatives\)` must be an integer"),
-    (lambda e, y: lb.triplet_loss(e, (y, y, y[:2])), ValueError, r"as long as `anchors`"),
+    (lambda e, y: lb.triplet_loss(e, (y, y, y[:2])), ValueError, r"as long as `indices \(anchors\)`"),
     (lambda e, y: lb.semi_hard_miner(e, y, margin=0.0), ValueError, "margin"),
     (lambda e, y: lb.batch_all_miner(e, y.float()), TypeError, "labels"),
     (lambda e, y: lb.batch_hard_miner(e, y, exact=1), TypeError, "exact"),
