@@ -78,7 +78,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batches", type=int, nargs="+", default=[64, 128, 256, 512])
-    parser.add_argument("--lengths", type=int, nargs="+", default=[16, 64, 256, 1024])
+    parser.add_argument("--lengths", type=int, nargs="+", default=[32, 64, 128, 256])
     parser.add_argument("--repeat", type=int, default=5, help="timed blocks per measurement")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads on the CPU")
     args = parser.parse_args(argv)

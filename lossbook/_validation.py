@@ -100,8 +100,8 @@ def fail(exc: type, fn: str, name: str, expected: str, got: object) -> None:
 
 
 def _interval(low: Optional[float], high: Optional[float], low_open: bool, high_open: bool) -> str:
-    low_s = "-inf" if low is None or low == -math.inf else f"{low:g}" if isinstance(low, float) else low
-    high_s = "inf" if high is None or high == math.inf else f"{high:g}" if isinstance(high, float) else high
+    low_s = "-inf" if low is None else low
+    high_s = "inf" if high is None else high
     return f"{'(' if low_open else '['}{low_s}, {high_s}{')' if high_open else ']'}"
 
 
@@ -158,11 +158,12 @@ def check_tensor(x: object, name: str, fn: str) -> None:
         fail(TypeError, fn, name, "a torch.Tensor", type(x).__name__)
 
 
-def check_floating(x: object, name: str, fn: str, *, hint: str = "") -> None:
-    """``x`` must be a floating-point tensor (float16, bfloat16, float32, float64)."""
+def check_floating(x: object, name: str, fn: str, *, expected: str = "a floating-point tensor") -> None:
+    """``x`` must be a floating-point tensor (float16, bfloat16, float32, float64); ``expected``
+    may say more about what it should hold."""
     check_tensor(x, name, fn)
     if not x.is_floating_point():
-        fail(TypeError, fn, name, f"a floating-point tensor{hint}", f"dtype {x.dtype}")
+        fail(TypeError, fn, name, expected, f"dtype {x.dtype}")
 
 
 def check_integer(x: object, name: str, fn: str, what: str = "class indices") -> None:
@@ -289,7 +290,7 @@ def check_weight(w: Optional[torch.Tensor], name: str, like: torch.Tensor, fn: s
         check_same_shape(like, "input", w, name, fn)
     else:
         check_broadcastable(w, name, like, "input", fn)
-    check_values_in(w, name, fn, 0.0, math.inf, high_open=True)
+    check_values_in(w, name, fn, 0.0, math.inf, high_open=True, what="finite and >= 0 everywhere")
 
 
 def check_variance(var: object, input: torch.Tensor, fn: str) -> None:
@@ -351,7 +352,7 @@ def check_class_weight(weight: Optional[torch.Tensor], input: torch.Tensor, num_
     check_same_device(fn, input=input, weight=weight)
     check_same_dtype(fn, input=input, weight=weight)
     check_shape(weight, "weight", fn, (num_classes,), "one weight per class")
-    check_values_in(weight, "weight", fn, 0.0, math.inf, high_open=True)
+    check_values_in(weight, "weight", fn, 0.0, math.inf, high_open=True, what="finite and >= 0 everywhere")
 
 
 def check_embeddings(embeddings: object, name: str, fn: str) -> None:
@@ -385,17 +386,12 @@ def check_labels(embeddings: object, labels: object, fn: str) -> None:
 
 # --------------------------------------------------------------------------- tensors: values
 
-def _describe(x: torch.Tensor) -> str:
-    lo, hi = torch.aminmax(x.detach().reshape(-1))
-    fmt = (lambda v: f"{v:.4g}") if x.is_floating_point() else str
-    return f"values from {fmt(lo.item())} to {fmt(hi.item())}"
-
-
 def check_values_in(x: torch.Tensor, name: str, fn: str, low: float, high: float, *,
                     low_open: bool = False, high_open: bool = False, what: str = "") -> None:
     """(Value check.) Every element of ``x`` in the interval from ``low`` to ``high``, closed
     unless ``low_open`` / ``high_open`` (so ``[0, inf)`` refuses inf, ``[-inf, 0]`` accepts
-    -inf); NaN never is. ``what`` names the values ("log-probabilities") in the message."""
+    -inf); NaN never is. The message says "in <interval>", or ``what`` instead when given
+    ("log-probabilities (<= 0 everywhere; ...)"), and the extreme value(s) it found."""
     if not _enabled or x.numel() == 0:
         return
     # One reduction and one read of its result (the check's only synchronisation); NaN
@@ -403,16 +399,16 @@ def check_values_in(x: torch.Tensor, name: str, fn: str, low: float, high: float
     flat = x.detach().reshape(-1)
     if low == -math.inf and not low_open:
         hi = flat.max().item()
-        ok = hi < high if high_open else hi <= high
+        ok, got = (hi < high if high_open else hi <= high), f"maximum {hi:.4g}"
     elif high == math.inf and not high_open:
         lo = flat.min().item()
-        ok = lo > low if low_open else lo >= low
+        ok, got = (lo > low if low_open else lo >= low), f"minimum {lo:.4g}"
     else:
         lo, hi = (v.item() for v in torch.aminmax(flat))
         ok = (lo > low if low_open else lo >= low) and (hi < high if high_open else hi <= high)
+        got = f"values from {lo:.4g} to {hi:.4g}"
     if not ok:
-        expected = f"{what}, in " if what else "in "
-        fail(ValueError, fn, name, expected + _interval(low, high, low_open, high_open), _describe(x))
+        fail(ValueError, fn, name, what or f"in {_interval(low, high, low_open, high_open)}", got)
 
 
 def check_values_among(x: torch.Tensor, name: str, fn: str, allowed: Tuple[float, float], *,

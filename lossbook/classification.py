@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
-_LOG_PROBS = "log-probabilities (apply log_softmax to logits)"
+_LOG_PROBS = "log-probabilities (<= 0 everywhere; apply log_softmax to logits)"
 
 
 # --------------------------------------------------------------------------- softmax
@@ -210,6 +210,9 @@ def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Opti
     give :math:`0 \cdot \infty = \text{NaN}` at :math:`p = 0` or :math:`1`, which a float32
     sigmoid reaches for logits beyond about 17.
 
+    Under autocast it computes in float32 like every lossbook loss. (PyTorch computes it in
+    float32 under CPU autocast but refuses it under CUDA autocast, as unsafe in float16.)
+
     Derived in chapters/binary-cross-entropy.
     """
     fn = "binary_cross_entropy"
@@ -298,7 +301,7 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor,
     """
     fn = "binary_cross_entropy_with_logits"
     check_floating(input, "input", fn)
-    check_floating(target, "target", fn, hint=" of labels in [0, 1] (use target.float())")
+    check_floating(target, "target", fn, expected="a floating-point tensor of labels in [0, 1] (use target.float())")
     check_pair(input, target, fn)
     check_weight(weight, "weight", input, fn)
     check_weight(pos_weight, "pos_weight", input, fn)
@@ -468,8 +471,8 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: Optional[to
 
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, fn):
-    check_floating(target, "target", fn, hint=" of class probabilities when it has the shape of "
-                   f"`input` {tuple(input.shape)} (for class indices, pass shape {_index_shape(input)}: "
+    check_floating(target, "target", fn, expected="a floating tensor of class probabilities when it has the "
+                   f"shape of `input` {tuple(input.shape)} (for class indices, pass shape {_index_shape(input)}: "
                    "e.g. target.argmax(1))")
     check_pair(input, target, fn)
     check_values_in(target, "target", fn, 0.0, 1.0)
@@ -525,7 +528,7 @@ def kl_div(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean"
     check_choice(reduction, "reduction", fn, KL_REDUCTIONS)
     check_values_in(input, "input", fn, -math.inf, 0.0, what=_LOG_PROBS)
     if log_target:
-        check_values_in(target, "target", fn, -math.inf, 0.0, what="log-probabilities (log_target=True)")
+        check_values_in(target, "target", fn, -math.inf, 0.0, what=_LOG_PROBS)
     else:
         check_values_in(target, "target", fn, 0.0, 1.0)
     input, target = autocast_float32(input, target)

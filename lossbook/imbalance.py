@@ -24,7 +24,10 @@ has an infinite slope at ``p_t = 1`` and gives NaN gradients).
 
 lossbook is stricter than the usual implementations: binary targets must be exactly 0 or 1,
 class indices must be integers, ``gamma`` must be >= 0, ``alpha`` in [0, 1], class weights
-non-negative, and shapes must match exactly (no broadcasting).
+non-negative, and shapes must match exactly (no broadcasting). The checks that read values
+(0/1 targets, class indices in range, weights) are skipped while validation is off
+(:func:`lossbook.set_validation`). Under autocast the losses compute in float32; mixed dtypes
+promote. An empty batch gives an empty tensor ('none'), 0 ('sum') or NaN ('mean'), as in PyTorch.
 """
 from __future__ import annotations
 
@@ -124,10 +127,10 @@ def sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor, *, alpha: Op
     """
     fn = "sigmoid_focal_loss"
     check_pair(inputs, targets, fn, input_name="inputs", target_name="targets")
+    _check_binary(targets, "targets", fn)
     _check_alpha(alpha, fn)
     _check_gamma(gamma, fn)
     check_reduction(reduction, fn)
-    _check_binary(targets, "targets", fn)
     inputs, targets = autocast_float32(inputs, targets)
     z = (2 * targets - 1) * inputs          # the signed margin: large and positive when right
     loss = F.softplus(-z)                   # -log p_t, the cross-entropy
@@ -342,7 +345,8 @@ def class_weights(counts: Union[torch.Tensor, Sequence[int]], *, scheme: str = "
     check_real(counts, "counts", fn, "counts")
     check_dims(counts, "counts", fn, (1,), "(C,), one count per class")
     check_not_empty(counts, "counts", fn, "a 1-D tensor with one count per class")
-    check_values_in(counts, "counts", fn, 0, math.inf, low_open=True, high_open=True, what="one count per class")
+    check_values_in(counts, "counts", fn, 0, math.inf, low_open=True, high_open=True,
+                    what="finite and > 0 for every class")
     check_choice(scheme, "scheme", fn, SCHEMES)
     check_scalar(beta, "beta", fn, low=0, high=1, high_open=True)
     n = counts.to(counts.dtype if counts.is_floating_point() else torch.get_default_dtype())

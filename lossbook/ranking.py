@@ -138,7 +138,8 @@ def _prepare(scores, relevance, mask, fn):
     if relevance.is_floating_point():  # mixed floating dtypes promote, as in PyTorch
         scores = scores.to(torch.promote_types(scores.dtype, relevance.dtype))
     relevance = relevance.to(scores.dtype).masked_fill(~mask, 0)
-    check_values_in(relevance, "relevance", fn, 0.0, math.inf, high_open=True, what="graded labels on real items")
+    check_values_in(relevance, "relevance", fn, 0.0, math.inf, high_open=True,
+                    what="finite and >= 0 on every real item")
     scores = scores.masked_fill(~mask, 0)
     single = scores.dim() == 1
     if single:
