@@ -100,8 +100,8 @@ def fail(exc: type, fn: str, name: str, expected: str, got: object) -> None:
 
 
 def _interval(low: Optional[float], high: Optional[float], low_open: bool, high_open: bool) -> str:
-    low_s = "-inf" if low is None else low
-    high_s = "inf" if high is None else high
+    low_s = "-inf" if low is None else f"{low:g}"  # 0 and 1, not 0.0 and 1.0
+    high_s = "inf" if high is None else f"{high:g}"
     return f"{'(' if low_open else '['}{low_s}, {high_s}{')' if high_open else ']'}"
 
 

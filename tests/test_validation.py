@@ -47,7 +47,7 @@ def test_reduce():
     (lambda: v.check_values_in(torch.tensor([-1.0, 0.5]), "input", "f", -math.inf, 0, what="log-probabilities"),
      ValueError, r"`input` must be log-probabilities, got maximum 0.5"),
     (lambda: v.check_values_in(torch.tensor([-1.0, 0.5]), "input", "f", 0.0, math.inf), ValueError,
-     r"`input` must be in \[0.0, inf\], got minimum -1"),
+     r"`input` must be in \[0, inf\], got minimum -1"),
     (lambda: v.check_flag(1, "swap", "f"), TypeError, r"`swap` must be a bool, got int"),
     (lambda: v.check_int(2.0, "ignore_index", "f"), TypeError, r"`ignore_index` must be an int, got float"),
     (lambda: v.check_int(0, "k", "f", low=1, allow_none=True), ValueError, r"`k` must be None or an int >= 1, got 0"),
