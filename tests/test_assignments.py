@@ -245,7 +245,7 @@ def test_each_wrong_answer_loses_its_points(slug, tmp_path_factory):
     result = graded(slug, tmp_path_factory)
     scores = exercise_scores(result, "wrong")
     assert all(v == 0 for v in scores.values()), f"wrong answers that score: {scores}"
-    chapter, nb = result["chapter"], result["autograded"]["wrong"]
+    nb = result["autograded"]["wrong"]
     for cell in nb.cells:
         gid, errors = course.grade_id(cell), [o for o in cell.get("outputs", []) if o.output_type == "error"]
         if course.meta(cell).get("solution"):

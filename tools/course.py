@@ -37,17 +37,14 @@ The structure of an exercise in a chapter (``CONTRIBUTING.md`` shows it in full)
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import copy
 import csv
-import io
 import json
 import logging
 import os
 import pathlib
 import re
-import shutil
 import sys
 import warnings
 from dataclasses import dataclass, field
