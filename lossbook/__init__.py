@@ -13,6 +13,11 @@ lives in its own module, small enough to read in one sitting:
 ``mining``          miners that return index tuples of triplets: batch
                     hard, batch all, semi-hard
 ``ranking``         margin ranking, RankNet, ListNet, LambdaRank-style loss
+``margin``          soft margin, multi-class and multi-label margin, triplet
+                    margin with any distance
+``sequence``        CTC, with greedy and best-path decoding
+``scale``           z-loss; losses across processes (gather, launcher)
+``calibration``     expected calibration error, reliability, temperature
 ``checking``        check a loss against a reference: values, gradients,
                     gradcheck, reductions, extreme inputs
 ``training``        a small training loop that records a loss history
@@ -30,17 +35,35 @@ off with ``lossbook.set_validation(False)`` or ``with lossbook.validation(False)
 # The version is written here and only here; pyproject.toml reads it (setuptools' dynamic `attr`).
 __version__ = "0.1.0"
 
+from . import (
+               calibration,
+               checking,
+               classification,
+               imbalance,
+               margin,
+               metric,
+               mining,
+               ranking,
+               regression,
+               scale,
+               sequence,
+               training,
+               utils,
+)
 from . import catalog as _catalog_module
-from . import checking, classification, imbalance, metric, mining, ranking, regression, training, utils
 from ._validation import is_validation_enabled, set_validation, validation
+from .calibration import *  # noqa: F401,F403
 from .catalog import *  # noqa: F401,F403
 from .checking import *  # noqa: F401,F403
 from .classification import *  # noqa: F401,F403
 from .imbalance import *  # noqa: F401,F403
+from .margin import *  # noqa: F401,F403
 from .metric import *  # noqa: F401,F403
 from .mining import *  # noqa: F401,F403
 from .ranking import *  # noqa: F401,F403
 from .regression import *  # noqa: F401,F403
+from .scale import *  # noqa: F401,F403
+from .sequence import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
 
@@ -53,6 +76,10 @@ __all__ = [
     *metric.__all__,
     *mining.__all__,
     *ranking.__all__,
+    *margin.__all__,
+    *sequence.__all__,
+    *scale.__all__,
+    *calibration.__all__,
     *checking.__all__,
     *training.__all__,
     *_catalog_module.__all__,

@@ -11,14 +11,14 @@ from typing import List, Sequence, Tuple, Union
 
 import torch
 
-from . import classification, imbalance, metric, ranking, regression
+from . import classification, imbalance, margin, metric, ranking, regression, scale, sequence
 from ._registry import LossInfo
 from .checking import Arg, draw_inputs
 from .mining import batch_all_miner
 
 __all__ = ["LossInfo", "catalog", "catalog_markdown", "example_inputs"]
 
-_MODULES = (regression, classification, imbalance, metric, ranking)
+_MODULES = (regression, classification, imbalance, metric, ranking, margin, sequence, scale)
 
 
 def catalog() -> List[LossInfo]:
