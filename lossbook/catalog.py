@@ -64,8 +64,9 @@ def example_inputs(loss: Union[str, LossInfo], shape: Sequence[int] = (8, 4), *,
     then moved to ``device``; those a loss differentiates require grad. Kinds beyond those of
     :mod:`lossbook.checking`: "labels" (N class ids, every class twice, so that every anchor has
     a positive and negatives), "triplets" (every valid triplet of those labels, from
-    :func:`lossbook.batch_all_miner`), "relevance" (graded labels 0 to 3), "sign_rows" and
-    "binary_rows" (one +-1 or 0/1 target per row).
+    :func:`lossbook.batch_all_miner`), "relevance" (graded labels 0 to 3), "sign_rows",
+    "binary_rows" and "target_rows" (one +-1, 0/1 or real target per row), "prior" (D positive
+    class frequencies, not differentiated).
     """
     info = _info(loss)
     n, d = int(shape[0]), int(shape[1])
@@ -81,6 +82,8 @@ def example_inputs(loss: Union[str, LossInfo], shape: Sequence[int] = (8, 4), *,
         elif kind == "relevance":
             args.append(torch.randint(0, 4, (n, d), generator=g).to(dtype=dtype, device=device))
         else:
-            arg = {"sign_rows": Arg("sign", shape=(n,)), "binary_rows": Arg("binary", shape=(n,))}.get(kind, kind)
+            arg = {"sign_rows": Arg("sign", shape=(n,)), "binary_rows": Arg("binary", shape=(n,)),
+                   "target_rows": Arg("target", shape=(n,)),
+                   "prior": Arg("positive", shape=(d,), grad=False)}.get(kind, kind)
             args.extend(draw_inputs([arg], (n, d), seed=seed + i, dtype=dtype, device=device))
     return args, dict(_EXAMPLE_KWARGS.get(info.name, {}))

@@ -1,7 +1,7 @@
 """Regression losses: how far a real-valued prediction is from a real-valued target.
 
-Derived in chapters/regression-losses (and the two likelihoods in
-chapters/maximum-likelihood). Nine losses, each a function and an ``nn.Module``:
+Derived in chapters/regression-losses (and the three likelihoods in
+chapters/maximum-likelihood). Ten losses, each a function and an ``nn.Module``:
 
 * exact twins of ``torch.nn.functional``, written from scratch:
   :func:`mse_loss`, :func:`l1_loss`, :func:`huber_loss` (``delta``),
@@ -9,8 +9,9 @@ chapters/maximum-likelihood). Nine losses, each a function and an ``nn.Module``:
   :func:`gaussian_nll_loss` (a predicted variance) and :func:`poisson_nll_loss` (counts);
 * losses PyTorch lacks, with keyword-only hyper-parameters:
   :func:`rmse_loss` (the root of the MSE, with ``eps`` so its gradient stays finite),
-  :func:`quantile_loss` (the pinball loss of quantile regression, ``q``) and
-  :func:`log_cosh_loss` (quadratic near zero, linear far away, smooth everywhere).
+  :func:`quantile_loss` (the pinball loss of quantile regression, ``q``),
+  :func:`log_cosh_loss` (quadratic near zero, linear far away, smooth everywhere) and
+  :func:`gaussian_mixture_nll_loss` (a mixture of Gaussians: a mixture density network).
 
 ``input`` is the prediction and ``target`` the observed value throughout; the
 residual is ``input - target``.
@@ -51,9 +52,14 @@ from ._core import autocast_float32, reduce
 from ._registry import LossInfo
 from ._validation import (
     check_flag,
+    check_floating,
+    check_not_empty,
     check_pair,
     check_reduction,
+    check_same_device,
+    check_same_shape,
     check_scalar,
+    check_shape,
     check_values_in,
     check_variance,
     check_weight,
@@ -69,6 +75,7 @@ __all__ = [
     "log_cosh_loss", "LogCoshLoss",
     "gaussian_nll_loss", "GaussianNLLLoss",
     "poisson_nll_loss", "PoissonNLLLoss",
+    "gaussian_mixture_nll_loss", "GaussianMixtureNLLLoss",
 ]
 
 
@@ -633,6 +640,83 @@ class PoissonNLLLoss(nn.Module):
                                 eps=self.eps, reduction=self.reduction)
 
 
+# --------------------------------------------------------------------------- Gaussian mixture NLL
+
+def gaussian_mixture_nll_loss(input: torch.Tensor, target: torch.Tensor, var: torch.Tensor,
+                              logits: torch.Tensor, *, full: bool = False, eps: float = 1e-6,
+                              reduction: str = "mean") -> torch.Tensor:
+    r"""Negative log-likelihood of a mixture of :math:`G` Gaussians, the loss of a mixture
+    density network (Bishop 1994). PyTorch has no such loss.
+
+    .. math::
+        \ell_n = -\log \sum_{g=1}^{G} \omega_{ng}\,
+                 \mathcal{N}\bigl(y_n;\ \mu_{ng},\ \max(\sigma^2_{ng}, \epsilon)\bigr)
+                 \;\bigl[-\, \tfrac12 \log 2\pi \text{ unless full}\bigr],
+        \qquad \omega_n = \operatorname{softmax}(z_n)
+
+    computed as ``-logsumexp(log_softmax(z) - (log var + (y - mu)**2 / var) / 2)``, so that
+    no density is ever formed: a target far from every component, whose densities all
+    underflow to 0, still gets a finite loss and gradient. Like :func:`gaussian_nll_loss`, it
+    leaves out the constant :math:`\tfrac12 \log 2\pi` unless ``full=True``, and with one
+    component (G = 1) it equals :func:`gaussian_nll_loss`.
+
+    Shapes: ``input`` (the means :math:`\mu`), ``var`` (the variances :math:`\sigma^2`, not
+    standard deviations) and ``logits`` (the mixing logits :math:`z`) are (*, G), the
+    components on the last dimension; ``target`` is (*), one observed value per mixture. The
+    result is (*) with ``reduction='none'``, else its mean or sum.
+
+    As in :func:`gaussian_nll_loss`, the clamp at ``eps`` is invisible to autograd (the value
+    uses :math:`\max(\sigma^2, \epsilon)`, the gradient flows as if unclamped), and a negative
+    variance is a ``ValueError`` while validation is on. Under autocast the loss is computed
+    in float32, like the other losses here; mixed dtypes promote.
+
+    Derived in chapters/maximum-likelihood.
+    """
+    fn = "gaussian_mixture_nll_loss"
+    check_floating(input, "input", fn)
+    check_floating(target, "target", fn)
+    check_floating(var, "var", fn)
+    check_floating(logits, "logits", fn)
+    check_same_device(fn, input=input, target=target, var=var, logits=logits)
+    check_not_empty(input, "input", fn, "a tensor of shape (*, G): G >= 1 components on its last dimension",
+                    dim=max(input.dim() - 1, 0))
+    check_shape(target, "target", fn, tuple(input.shape[:-1]),
+                "`input`'s shape without its last (component) dimension")
+    check_same_shape(input, "input", var, "var", fn)
+    check_same_shape(input, "input", logits, "logits", fn)
+    check_scalar(eps, "eps", fn, low=0)
+    check_flag(full, "full", fn)
+    check_reduction(reduction, fn)
+    check_values_in(var, "var", fn, 0.0, math.inf, high_open=True)
+    input, target, var, logits = autocast_float32(input, target, var, logits)
+    var = var.clone()
+    with torch.no_grad():
+        var.clamp_(min=eps)  # in place under no_grad: the clamp is invisible to autograd
+    log_components = -0.5 * (torch.log(var) + (target.unsqueeze(-1) - input) ** 2 / var)
+    loss = -torch.logsumexp(torch.log_softmax(logits, dim=-1) + log_components, dim=-1)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return reduce(loss, reduction)
+
+
+class GaussianMixtureNLLLoss(nn.Module):
+    """Module twin of :func:`gaussian_mixture_nll_loss`."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__()
+        check_flag(full, "full", "GaussianMixtureNLLLoss")
+        check_scalar(eps, "eps", "GaussianMixtureNLLLoss", low=0)
+        check_reduction(reduction, "GaussianMixtureNLLLoss")
+        self.full = full
+        self.eps = eps
+        self.reduction = reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor, var: torch.Tensor,
+                logits: torch.Tensor) -> torch.Tensor:
+        return gaussian_mixture_nll_loss(input, target, var, logits, full=self.full, eps=self.eps,
+                                         reduction=self.reduction)
+
+
 # --------------------------------------------------------------------------- catalog
 
 _CH = "chapters/regression-losses"
@@ -668,4 +752,8 @@ CATALOG = (
              "torch.nn.functional.poisson_nll_loss", _ML,
              "targets are counts (events, clicks, photons) with a predicted rate",
              inputs=("real", "counts")),
+    LossInfo("gaussian_mixture_nll_loss", "GaussianMixtureNLLLoss", "regression", None, _ML,
+             "the target has several modes for one input (a mixture density network): the MSE "
+             "would predict the empty space between them",
+             inputs=("real", "target_rows", "positive", "logits")),
 )
