@@ -1,6 +1,6 @@
 """Ranking losses: learn a scoring function whose *order* is right.
 
-Derived in chapters/ranking-losses. Four losses and one metric:
+Derived in chapters/ranking-losses. Five losses and one metric:
 
 * :func:`margin_ranking_loss` -- the exact twin of PyTorch's, one pair at a time;
 * :func:`ranknet_loss` -- pairwise logistic loss over every ordered pair of a list
@@ -8,14 +8,17 @@ Derived in chapters/ranking-losses. Four losses and one metric:
 * :func:`listnet_loss` -- cross-entropy between top-one probabilities (Cao et al. 2007);
 * :func:`lambda_loss` -- RankNet pairs weighted by the NDCG change of swapping them
   (LambdaRank, Burges et al. 2006; Wang et al. 2018's "NDCG-LambdaRank" loss);
-* :func:`ndcg` -- the metric the last one targets (Jarvelin and Kekalainen 2002).
+* :func:`approx_ndcg_loss` -- one minus a smooth NDCG whose ranks are sums of sigmoids
+  (ApproxNDCG, Qin et al. 2010);
+* :func:`ndcg` -- the metric the last two target (Jarvelin and Kekalainen 2002; the gain
+  2^rel - 1 and discount 1 / log2(1 + r) of Burges et al. 2005).
 
-The list losses take a batch of ``Q`` queries with ``L`` items each: ``scores``
-(Q, L) from the model, graded ``relevance`` labels (Q, L) (integers or floats
->= 0), and an optional boolean ``mask`` (Q, L) that is True for real items, so
+The list losses take a batch of ``N`` queries with ``n`` items each: ``scores``
+(N, n) from the model, graded ``relevance`` labels (N, n) (integers or floats
+>= 0), and an optional boolean ``mask`` (N, n) that is True for real items, so
 that lists of unequal length can be padded to one length. Padded entries of
 ``scores`` and ``relevance`` are never read: they may hold anything, even NaN.
-A single list of shape (L,) is accepted too; its ``reduction='none'`` result is
+A single list of shape (n,) is accepted too; its ``reduction='none'`` result is
 then a scalar.
 
 lossbook is stricter than PyTorch: :func:`margin_ranking_loss` refuses targets
@@ -60,6 +63,7 @@ __all__ = [
     "ranknet_loss", "RankNetLoss",
     "listnet_loss", "ListNetLoss",
     "lambda_loss", "LambdaLoss",
+    "approx_ndcg_loss", "ApproxNDCGLoss",
     "ndcg",
 ]
 
@@ -119,13 +123,13 @@ class MarginRankingLoss(nn.Module):
 # --------------------------------------------------------------------------- list inputs
 
 def _prepare(scores, relevance, mask, fn):
-    """Validate a batch of lists; return (scores, relevance, mask) as (Q, L) and a flag.
+    """Validate a batch of lists; return (scores, relevance, mask) as (N, n) and a flag.
 
     Padded entries are overwritten with 0 here (``masked_fill`` passes no gradient to them),
     so whatever they held (even NaN) can reach neither the value nor the gradient.
     """
     check_floating(scores, "scores", fn)
-    check_dims(scores, "scores", fn, (1, 2), "(L,) or (Q, L)")
+    check_dims(scores, "scores", fn, (1, 2), "(n,) or (N, n)")
     check_real(relevance, "relevance", fn, "graded labels (integer or floating)")
     check_same_device(fn, scores=scores, relevance=relevance, mask=mask)
     check_same_shape(scores, "scores", relevance, "relevance", fn)
@@ -166,13 +170,13 @@ def _check_gain(gain, fn):
 
 
 def _pairs(relevance: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """(Q, L, L) boolean: entry [q, i, j] is True when item i should rank above item j."""
+    """(N, n, n) boolean: entry [q, i, j] is True when item i should rank above item j."""
     both = mask[:, :, None] & mask[:, None, :]
     return both & (relevance[:, :, None] > relevance[:, None, :])
 
 
 def _pair_logistic(scores: torch.Tensor, sigma: float) -> torch.Tensor:
-    """(Q, L, L): log(1 + exp(-sigma (s_i - s_j))), with softplus so it never overflows."""
+    """(N, n, n): log(1 + exp(-sigma (s_i - s_j))), with softplus so it never overflows."""
     return F.softplus(-sigma * (scores[:, :, None] - scores[:, None, :]))
 
 
@@ -193,13 +197,14 @@ def ranknet_loss(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optiona
     implementations, and LambdaRank, drop them). A query with no such pair (every real item
     equally relevant, or fewer than two real items) has loss 0.
 
-    Shapes: ``scores`` (Q, L) or (L,) floating; ``relevance`` the same shape, integer or
+    Shapes: ``scores`` (N, n) or (n,) floating; ``relevance`` the same shape, integer or
     floating, >= 0 on real items; ``mask`` the same shape, boolean, True for real items
-    (default: all real). ``reduction='none'`` returns the per-query losses (Q,) (a scalar
+    (default: all real). ``reduction='none'`` returns the per-query losses (N,) (a scalar
     for a single list); 'mean' averages them over queries, so every query weighs the same
     however many pairs it has; 'sum' adds them.
 
-    ``sigma > 0`` scales the score differences (default 1).
+    ``sigma > 0`` scales the score differences (default 1): the slope of the logistic, which
+    the book writes :math:`a` (it keeps :math:`\sigma` for the sigmoid).
 
     Derived in chapters/ranking-losses.
     """
@@ -257,7 +262,7 @@ def listnet_loss(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optiona
     :math:`P` (reached at ``scores = relevance + c``), not 0. To sharpen or soften the target
     distribution, pass ``relevance / T``. A query with no real item has loss 0.
 
-    Shapes and ``reduction`` as :func:`ranknet_loss`: 'none' gives the per-query losses (Q,).
+    Shapes and ``reduction`` as :func:`ranknet_loss`: 'none' gives the per-query losses (N,).
 
     Derived in chapters/ranking-losses.
     """
@@ -313,12 +318,12 @@ def _ideal_dcg(gains: torch.Tensor, k: Optional[int]) -> torch.Tensor:
 
 def ndcg(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optional[torch.Tensor] = None,
          k: Optional[int] = None, gain: str = "exp") -> torch.Tensor:
-    r"""Normalised discounted cumulative gain at k, per query (Jarvelin and Kekalainen 2002).
+    r"""Normalised discounted cumulative gain at k, per query.
 
     Rank the real items by decreasing score (ties: the lower index first); then
 
     .. math::
-        \text{DCG@}k = \sum_{r=1}^{\min(k, L)} \frac{g(\text{rel}_{(r)})}{\log_2(1 + r)}, \qquad
+        \text{DCG@}k = \sum_{r=1}^{\min(k, n)} \frac{g(\text{rel}_{(r)})}{\log_2(1 + r)}, \qquad
         \text{NDCG@}k = \frac{\text{DCG@}k}{\text{IDCG@}k}
 
     with gain :math:`g(\text{rel}) = 2^{\text{rel}} - 1` (``gain='exp'``, the usual choice in
@@ -328,7 +333,11 @@ def ndcg(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optional[torch.
     query by query). IDCG@k is the DCG@k of the best order;
     a query whose IDCG is 0 (no relevant item) gets NDCG 0, as in scikit-learn.
 
-    Returns a tensor of shape (Q,) (a scalar for one list) in [0, 1], without gradient (a
+    This is the variant of Burges et al. (2005), used in learning to rank since. Jarvelin and
+    Kekalainen's original DCG (2002) takes the grade as the gain and divides by
+    :math:`\log_b r` only from rank :math:`b` on (ranks 1 and 2 undiscounted for :math:`b = 2`).
+
+    Returns a tensor of shape (N,) (a scalar for one list) in [0, 1], without gradient (a
     rank is piecewise constant in the scores). Same input rules as :func:`ranknet_loss`.
     """
     fn = "ndcg"
@@ -369,7 +378,7 @@ def lambda_loss(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optional
 
     ``sigma > 0`` scales score differences; ``k`` (None: the whole list) truncates NDCG;
     ``gain`` is 'exp' (:math:`2^{\text{rel}} - 1`) or 'linear' (rel). Shapes and
-    ``reduction`` as :func:`ranknet_loss`: 'none' gives the per-query losses (Q,).
+    ``reduction`` as :func:`ranknet_loss`: 'none' gives the per-query losses (N,).
 
     Derived in chapters/ranking-losses.
     """
@@ -386,7 +395,7 @@ def lambda_loss(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optional
 
 
 def _delta_ndcg(scores, relevance, mask, k, gain):
-    """(Q, L, L) |change in NDCG@k| if items i and j swapped ranks; constant (no gradient)."""
+    """(N, n, n) |change in NDCG@k| if items i and j swapped ranks; constant (no gradient)."""
     with torch.no_grad():
         gains = _gains(relevance, gain)
         discounts = _discounts(_ranks(scores, mask), k, gains.dtype)
@@ -415,6 +424,74 @@ class LambdaLoss(nn.Module):
                            gain=self.gain, reduction=self.reduction)
 
 
+# --------------------------------------------------------------------------- ApproxNDCG
+
+def _approx_ranks(scores: torch.Tensor, mask: torch.Tensor, temperature: float) -> torch.Tensor:
+    """(N, n) smooth ranks: 1 + sum over the other real items j of sigmoid((s_j - s_i) / temperature).
+
+    Each sigmoid is a soft "j scores above i"; as the temperature goes to 0 it becomes the
+    indicator, and the sum becomes the rank (for distinct scores).
+    """
+    n = scores.shape[-1]
+    above = torch.sigmoid((scores[:, None, :] - scores[:, :, None]) / temperature)  # [., i, j]: s_j vs s_i
+    others = mask[:, None, :] & ~torch.eye(n, dtype=torch.bool, device=scores.device)
+    return 1 + torch.where(others, above, 0).sum(dim=-1)
+
+
+def approx_ndcg_loss(scores: torch.Tensor, relevance: torch.Tensor, *, mask: Optional[torch.Tensor] = None,
+                     temperature: float = 1.0, gain: str = "exp", reduction: str = "mean") -> torch.Tensor:
+    r"""ApproxNDCG: one minus NDCG with every rank replaced by a smooth rank (Qin et al. 2010).
+
+    For each query, over its real items, with gains :math:`G_i = 2^{\text{rel}_i} - 1`:
+
+    .. math::
+        \hat r_i = 1 + \sum_{j \ne i} \sigma\Bigl(\frac{s_j - s_i}{\tau}\Bigr), \qquad
+        \ell = 1 - \frac{1}{\text{IDCG}} \sum_i \frac{G_i}{\log_2(1 + \hat r_i)}
+
+    :math:`\hat r_i` counts, softly, the items that score above item i; as the temperature
+    :math:`\tau` goes to 0 it tends to the rank :math:`r_i` (distinct scores) and :math:`\ell`
+    to 1 - NDCG over the whole list. Unlike NDCG, :math:`\ell` has a gradient everywhere: a
+    small :math:`\tau` follows NDCG closely but its gradient vanishes except near ties, a
+    large one is smooth but biased. Qin et al.'s :math:`\alpha` is :math:`1/\tau`; allRank's
+    ``approxNDCGLoss`` uses :math:`\tau = 1`, TF-Ranking's ``ApproxNDCGLoss`` :math:`\tau = 0.1`.
+    There is no cut-off k: like those, it approximates NDCG over the whole list. The
+    smooth ranks are a convex combination of permutations of 1..n, so :math:`\ell` lies in
+    [0, 1]. A query with no relevant item (IDCG = 0) has loss 0.
+
+    Shapes and ``reduction`` as :func:`ranknet_loss`: ``scores`` (N, n) or (n,), ``relevance``
+    the same shape, ``mask`` optional; 'none' gives the per-query losses (N,). ``gain`` is
+    'exp' (:math:`2^{\text{rel}} - 1`) or 'linear' (rel); ``temperature`` must be > 0.
+
+    Derived in chapters/ranking-losses.
+    """
+    fn = "approx_ndcg_loss"
+    check_scalar(temperature, "temperature", fn, low=0, low_open=True)
+    _check_gain(gain, fn)
+    check_reduction(reduction, fn)
+    scores, relevance, mask, single = _prepare(scores, relevance, mask, fn)
+    gains = _gains(relevance, gain)  # 0 on padded items, so their smooth ranks never count
+    dcg = (gains / torch.log2(1 + _approx_ranks(scores, mask, temperature))).sum(dim=-1)
+    ideal = _ideal_dcg(gains, None)
+    per_query = torch.where(ideal > 0, 1 - dcg / ideal.clamp_min(torch.finfo(ideal.dtype).tiny), 0)
+    return _finish(per_query, single, reduction)
+
+
+class ApproxNDCGLoss(nn.Module):
+    """Module twin of :func:`approx_ndcg_loss`; ``forward(scores, relevance, mask=None)``."""
+
+    def __init__(self, *, temperature: float = 1.0, gain: str = "exp", reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(temperature, "temperature", "ApproxNDCGLoss", low=0, low_open=True)
+        _check_gain(gain, "ApproxNDCGLoss")
+        check_reduction(reduction, "ApproxNDCGLoss")
+        self.temperature, self.gain, self.reduction = temperature, gain, reduction
+
+    def forward(self, scores: torch.Tensor, relevance: torch.Tensor,
+                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return approx_ndcg_loss(scores, relevance, mask=mask, temperature=self.temperature,
+                                gain=self.gain, reduction=self.reduction)
+
+
 CATALOG = (
     LossInfo("margin_ranking_loss", "MarginRankingLoss", "ranking",
              "torch.nn.functional.margin_ranking_loss", "chapters/ranking-losses",
@@ -428,5 +505,9 @@ CATALOG = (
              inputs=("real", "relevance")),
     LossInfo("lambda_loss", "LambdaLoss", "ranking", None, "chapters/ranking-losses",
              "you are judged by NDCG@k and want pair errors near the top to count most",
+             inputs=("real", "relevance")),
+    LossInfo("approx_ndcg_loss", "ApproxNDCGLoss", "ranking", None, "chapters/ranking-losses",
+             "you are judged by NDCG and want to train on a smooth version of it (choose the "
+             "temperature on validation data)",
              inputs=("real", "relevance")),
 )
