@@ -24,9 +24,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def main(argv: list[str]) -> int:
     extra = [pathlib.Path(a).with_suffix("").as_posix() for a in argv]
     work = pathlib.Path(tempfile.mkdtemp(prefix="lossbook-build-"))
-    for name in ("_config.yml", "intro.md", "notation.md", "references.bib"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, work / name)
+    for name in ("_config.yml", "references.bib"):
+        shutil.copy(ROOT / name, work / name)
+    for page in ROOT.glob("*.md"):  # intro, notation, teaching ... (only those in the toc are built)
+        shutil.copy(page, work / page.name)
     shutil.copytree(ROOT / "chapters", work / "chapters")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     listed = {c["file"] for part in toc["parts"] for c in part["chapters"]}
