@@ -1,6 +1,7 @@
-"""Losses and weights for imbalanced classes: focal losses, soft Dice, class weights.
+"""Losses and weights for imbalanced classes: focal losses, soft Dice, long-tail losses, class
+weights.
 
-Derived in chapters/class-imbalance. Three losses PyTorch lacks, each from logits:
+Derived in chapters/class-imbalance. Five losses PyTorch lacks, each from logits:
 
 * :func:`sigmoid_focal_loss` -- binary / multi-label focal loss (Lin et al. 2017), the formula
   of ``torchvision.ops.sigmoid_focal_loss`` computed in log space;
@@ -8,6 +9,9 @@ Derived in chapters/class-imbalance. Three losses PyTorch lacks, each from logit
   ``F.cross_entropy`` (same ``weight``, ``ignore_index`` and weighted mean);
 * :func:`dice_loss` -- soft Dice (Milletari et al. 2016), binary (sigmoid) or multi-class
   (softmax), one Dice per sample;
+* :func:`logit_adjusted_cross_entropy` -- cross-entropy of the logits plus :math:`\\kappa \\log \\pi`
+  (Menon et al. 2021), for long-tailed classes judged by balanced accuracy;
+* :func:`balanced_softmax_loss` -- the same with :math:`\\kappa = 1` (Ren et al. 2020);
 
 and two helpers that are not losses:
 
@@ -56,15 +60,20 @@ from ._validation import (
     check_pair,
     check_real,
     check_reduction,
+    check_same_device,
     check_scalar,
+    check_shape,
     check_values_among,
     check_values_in,
+    class_dim,
 )
 
 __all__ = [
     "sigmoid_focal_loss", "SigmoidFocalLoss",
     "focal_loss", "FocalLoss",
     "dice_loss", "DiceLoss",
+    "logit_adjusted_cross_entropy", "LogitAdjustedCrossEntropyLoss",
+    "balanced_softmax_loss", "BalancedSoftmaxLoss",
     "class_weights", "pos_weight_from_targets",
 ]
 
@@ -315,6 +324,122 @@ class DiceLoss(nn.Module):
                          reduction=self.reduction)
 
 
+# --------------------------------------------------------------------------- long tail
+
+def _log_prior(prior: torch.Tensor, input: torch.Tensor, fn: str) -> torch.Tensor:
+    """:math:`\\log \\pi_c` from class frequencies or counts, shaped to add along ``input``'s
+    class dimension, in ``input``'s dtype (computed in at least float32, so that counts too
+    large for float16 stay finite)."""
+    num_classes = input.shape[class_dim(input)]
+    check_real(prior, "prior", fn, "class frequencies or counts")
+    check_same_device(fn, input=input, prior=prior)
+    check_shape(prior, "prior", fn, (num_classes,), "one frequency or count per class")
+    check_values_in(prior, "prior", fn, 0.0, math.inf, low_open=True, high_open=True,
+                    what="class frequencies or counts (> 0 and finite everywhere)")
+    p = prior.to(torch.promote_types(input.dtype, torch.float32))
+    log_prior = (torch.log(p) - torch.log(p.sum())).to(input.dtype)
+    shape = [1] * input.dim()
+    shape[class_dim(input)] = num_classes
+    return log_prior.reshape(shape)
+
+
+def logit_adjusted_cross_entropy(input: torch.Tensor, target: torch.Tensor, prior: torch.Tensor, *,
+                                 kappa: float = 1.0, ignore_index: int = -100,
+                                 reduction: str = "mean") -> torch.Tensor:
+    r"""Logit-adjusted cross-entropy (Menon et al. 2021): cross-entropy of the logits shifted by
+    :math:`\kappa` times the log prior.
+
+    With :math:`\pi_c` = ``prior[c] / prior.sum()``,
+
+    .. math::
+
+        \ell(z, y) = -\log \frac{e^{z_y + \kappa \log \pi_y}}{\sum_c e^{z_c + \kappa \log \pi_c}}
+                   = \operatorname{CE}(z + \kappa \log \pi,\ y),
+
+    reduced like ``F.cross_entropy`` ('mean' over the elements whose target is not
+    ``ignore_index``). Training with it and predicting :math:`\arg\max_c z_c` targets the
+    *balanced* error: its minimiser is :math:`z_c = \log p(c \mid x) - \kappa \log \pi_c` + a
+    constant, the Bayes-optimal rule for the balanced error at :math:`\kappa = 1`. ``kappa=0``
+    is ``F.cross_entropy``; ``kappa=1`` is :func:`balanced_softmax_loss`. (Menon et al. call
+    :math:`\kappa` :math:`\tau`.)
+
+    Shapes: ``input`` (C,), (N, C) or (N, C, d1, ..., dK) logits; ``target`` integer class
+    indices of ``input``'s shape without dimension 1 (or ``ignore_index``); ``prior`` (C,)
+    positive class frequencies *or* counts, integer or floating: only their ratios matter,
+    since a constant added to every logit cancels in the softmax. 'none' returns ``target``'s
+    shape. Under autocast the loss is computed in float32, like ``F.cross_entropy``.
+
+    Derived in chapters/class-imbalance.
+    """
+    fn = "logit_adjusted_cross_entropy"
+    check_class_input(input, fn)
+    check_int(ignore_index, "ignore_index", fn)
+    check_class_target(input, target, fn, ignore_index=ignore_index)
+    check_scalar(kappa, "kappa", fn, low=-math.inf, high=math.inf, low_open=True, high_open=True)
+    check_reduction(reduction, fn)
+    (input,) = autocast_float32(input)
+    shifted = input + kappa * _log_prior(prior, input, fn)
+    return F.cross_entropy(shifted, target, ignore_index=ignore_index, reduction=reduction)
+
+
+class LogitAdjustedCrossEntropyLoss(nn.Module):
+    """Module twin of :func:`logit_adjusted_cross_entropy`; the prior is passed with each call."""
+
+    def __init__(self, *, kappa: float = 1.0, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__()
+        fn = "LogitAdjustedCrossEntropyLoss"
+        check_scalar(kappa, "kappa", fn, low=-math.inf, high=math.inf, low_open=True, high_open=True)
+        check_int(ignore_index, "ignore_index", fn)
+        check_reduction(reduction, fn)
+        self.kappa, self.ignore_index, self.reduction = kappa, ignore_index, reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+        return logit_adjusted_cross_entropy(input, target, prior, kappa=self.kappa,
+                                            ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+def balanced_softmax_loss(input: torch.Tensor, target: torch.Tensor, prior: torch.Tensor, *,
+                          ignore_index: int = -100, reduction: str = "mean") -> torch.Tensor:
+    r"""Balanced softmax loss (Ren et al. 2020): cross-entropy of a softmax that multiplies each
+    class's exponential by its prior,
+
+    .. math::
+
+        \ell(z, y) = -\log \frac{\pi_y e^{z_y}}{\sum_c \pi_c e^{z_c}}
+                   = \operatorname{CE}(z + \log \pi,\ y),
+
+    which is :func:`logit_adjusted_cross_entropy` with ``kappa=1``. Ren et al. derive it as the
+    likelihood of training labels drawn with prior :math:`\pi` under a model whose own softmax
+    is the balanced (uniform-prior) posterior; predict with :math:`\arg\max_c z_c`.
+
+    Shapes and ``prior`` (frequencies or counts) as for :func:`logit_adjusted_cross_entropy`.
+
+    Derived in chapters/class-imbalance.
+    """
+    fn = "balanced_softmax_loss"
+    check_class_input(input, fn)
+    check_int(ignore_index, "ignore_index", fn)
+    check_class_target(input, target, fn, ignore_index=ignore_index)
+    check_reduction(reduction, fn)
+    (input,) = autocast_float32(input)
+    return F.cross_entropy(input + _log_prior(prior, input, fn), target, ignore_index=ignore_index,
+                           reduction=reduction)
+
+
+class BalancedSoftmaxLoss(nn.Module):
+    """Module twin of :func:`balanced_softmax_loss`; the prior is passed with each call."""
+
+    def __init__(self, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__()
+        check_int(ignore_index, "ignore_index", "BalancedSoftmaxLoss")
+        check_reduction(reduction, "BalancedSoftmaxLoss")
+        self.ignore_index, self.reduction = ignore_index, reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
+        return balanced_softmax_loss(input, target, prior, ignore_index=self.ignore_index,
+                                     reduction=self.reduction)
+
+
 # --------------------------------------------------------------------------- weights
 
 def class_weights(counts: Union[torch.Tensor, Sequence[int]], *, scheme: str = "inverse",
@@ -396,4 +521,11 @@ CATALOG = (
     LossInfo("dice_loss", "DiceLoss", "imbalance", None, "chapters/class-imbalance",
              "segmentation with a rare foreground, scored by overlap (often added to BCE)",
              inputs=("logits", "binary")),
+    LossInfo("logit_adjusted_cross_entropy", "LogitAdjustedCrossEntropyLoss", "imbalance", None,
+             "chapters/class-imbalance",
+             "long-tailed classes judged by balanced accuracy: cross-entropy of the logits plus kappa log prior",
+             inputs=("logits", "classes", "prior")),
+    LossInfo("balanced_softmax_loss", "BalancedSoftmaxLoss", "imbalance", None, "chapters/class-imbalance",
+             "long-tailed classes judged by balanced accuracy: the logit-adjusted loss with kappa=1",
+             inputs=("logits", "classes", "prior")),
 )

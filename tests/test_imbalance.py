@@ -415,7 +415,7 @@ def test_pos_weight_from_targets():
 
 
 def test_catalog_rows():
-    assert len(imbalance.CATALOG) == 3
+    assert len(imbalance.CATALOG) == 5
     for info in imbalance.CATALOG:
         assert info.name in imbalance.__all__ and info.module in imbalance.__all__
         assert info.family == "imbalance" and info.chapter == "chapters/class-imbalance"
