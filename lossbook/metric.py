@@ -1,6 +1,6 @@
 """Metric-learning losses: train an embedding whose distances mean something.
 
-Derived in chapters/metric-learning. Three exact twins of PyTorch and six losses it lacks:
+Derived in chapters/metric-learning. Three exact twins of PyTorch and eight losses it lacks:
 
 * :func:`hinge_embedding_loss`, :func:`cosine_embedding_loss`, :func:`triplet_margin_loss` --
   the twins, equal to ``torch.nn.functional``'s in values and gradients for every option;
@@ -13,7 +13,14 @@ Derived in chapters/metric-learning. Three exact twins of PyTorch and six losses
 * :func:`binomial_deviance_loss` -- a logistic loss on every pairwise cosine similarity of a
   batch (Yi et al. 2014);
 * :func:`info_nce_loss` -- InfoNCE / NT-Xent for two views of a batch (van den Oord et al.
-  2018; Chen et al. 2020).
+  2018; Chen et al. 2020);
+* :func:`supcon_loss` -- supervised contrastive learning, InfoNCE with labels (Khosla et al. 2020);
+* :func:`normalized_softmax_loss` -- cross-entropy over cosine similarities to one learned proxy
+  per class (Zhai and Wu 2019).
+
+The triplet losses of mined triplets (:func:`triplet_loss`, :func:`batch_hard_triplet_loss`)
+also take Hermans et al.'s soft margin, ``margin="soft"``: ``softplus(d_ap - d_an)`` in place of
+the hinge ``max(0, d_ap - d_an + margin)``.
 
 Two helpers build the matrices the batch losses share: :func:`euclidean_distance_matrix`
 (with a gradient that stays finite on the diagonal, and an ``exact`` option) and
@@ -35,7 +42,7 @@ an error.
 from __future__ import annotations
 
 import math
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -44,11 +51,13 @@ import torch.nn.functional as F
 from ._core import autocast_float32, no_autocast, reduce
 from ._registry import LossInfo
 from ._validation import (
+    check_class_indices,
     check_dims,
     check_embeddings,
     check_flag,
     check_floating,
     check_index_tuple,
+    check_int,
     check_labels,
     check_pair,
     check_real,
@@ -58,6 +67,7 @@ from ._validation import (
     check_scalar,
     check_shape,
     check_values_among,
+    fail,
 )
 from .mining import _distance_matrix, _hardest, _label_masks, _safe_sqrt  # noqa: F401 (the book shows them)
 
@@ -71,6 +81,8 @@ __all__ = [
     "batch_hard_triplet_loss", "BatchHardTripletLoss",
     "binomial_deviance_loss", "BinomialDevianceLoss",
     "info_nce_loss", "InfoNCELoss",
+    "supcon_loss", "SupConLoss",
+    "normalized_softmax_loss", "NormalizedSoftmaxLoss",
     "euclidean_distance_matrix", "cosine_similarity_matrix",
 ]
 
@@ -92,6 +104,22 @@ def _check_two_valued(target: object, like: torch.Tensor, like_name: str, fn: st
 
 def _check_margin(margin: object, fn: str) -> None:
     check_scalar(margin, "margin", fn, low=0, low_open=True)
+
+
+def _check_margin_or_soft(margin: object, fn: str) -> None:
+    """A margin > 0, or the string 'soft' (Hermans et al.'s soft margin)."""
+    if isinstance(margin, str):
+        if margin != "soft":
+            fail(ValueError, fn, "margin", "a number > 0 or 'soft'", repr(margin))
+        return
+    _check_margin(margin, fn)
+
+
+def _hinge(violation: torch.Tensor, margin) -> torch.Tensor:
+    """``max(0, violation + margin)``, or ``softplus(violation)`` for ``margin='soft'``."""
+    if isinstance(margin, str):
+        return F.softplus(violation)
+    return torch.clamp_min(violation + margin, 0)
 
 
 def _empty_batch(x: torch.Tensor, reduction: str, none_shape: tuple) -> torch.Tensor:
@@ -323,13 +351,13 @@ class TripletMarginLoss(nn.Module):
 
 # --------------------------------------------------------------------------- contrastive
 
-def contrastive_loss(x1: torch.Tensor, x2: torch.Tensor, target: torch.Tensor, *, margin: float = 1.0,
+def contrastive_loss(e1: torch.Tensor, e2: torch.Tensor, target: torch.Tensor, *, margin: float = 1.0,
                      reduction: str = "mean") -> torch.Tensor:
     r"""Contrastive loss on pairs of embeddings (Chopra et al. 2005; Hadsell et al. 2006).
 
     .. math::
         \ell_n = y_n\, d_n^2 + (1 - y_n)\, \max(0, \text{margin} - d_n)^2, \qquad
-        d_n = \lVert x_{1,n} - x_{2,n} \rVert_2
+        d_n = \lVert e_{1,n} - e_{2,n} \rVert_2
 
     **target 1 means similar, 0 dissimilar.** Similar pairs are pulled together by their
     squared distance; dissimilar pairs are pushed apart only until they are ``margin`` apart.
@@ -338,38 +366,38 @@ def contrastive_loss(x1: torch.Tensor, x2: torch.Tensor, target: torch.Tensor, *
 
     Hadsell et al. (2006) write the same loss with the opposite labels (:math:`Y = 0` for
     similar pairs) and a factor 1/2 on both terms: their :math:`L` equals
-    ``0.5 * contrastive_loss(x1, x2, 1 - Y)``.
+    ``0.5 * contrastive_loss(e1, e2, 1 - Y)``.
 
     :math:`d^2` is computed as a sum of squares (no square root), and :math:`d` for the
     margin term with a safe square root, so the gradient is finite (zero) when
-    ``x1 == x2``.
+    ``e1 == e2``.
 
-    Shapes: ``x1``, ``x2`` (N, D) with ``target`` (N,), or (D,) with a scalar ``target``;
+    Shapes: ``e1``, ``e2`` (N, D) with ``target`` (N,), or (D,) with a scalar ``target``;
     ``target`` integer, floating or bool with values 0 and 1. 'none' returns (N,) or a scalar.
     ``margin`` must be > 0.
 
     Derived in chapters/metric-learning.
     """
     fn = "contrastive_loss"
-    check_pair(x1, x2, fn, input_name="x1", target_name="x2")
-    check_dims(x1, "x1", fn, (1, 2), "(N, D) or (D,)")
+    check_pair(e1, e2, fn, input_name="e1", target_name="e2")
+    check_dims(e1, "e1", fn, (1, 2), "(N, D) or (D,)")
     if isinstance(target, torch.Tensor) and target.dtype == torch.bool:
         target = target.to(torch.long)
     check_real(target, "target", fn, "1 and 0")
-    check_shape(target, "target", fn, tuple(x1.shape[:-1]), "one per pair")
+    check_shape(target, "target", fn, tuple(e1.shape[:-1]), "one per pair")
     _check_margin(margin, fn)
     check_reduction(reduction, fn)
-    _check_two_valued(target, x1, "x1", fn, (1, 0), same_shape=False)
-    x1, x2 = autocast_float32(x1, x2)
-    sq_dist = ((x1 - x2) ** 2).sum(-1)
+    _check_two_valued(target, e1, "e1", fn, (1, 0), same_shape=False)
+    e1, e2 = autocast_float32(e1, e2)
+    sq_dist = ((e1 - e2) ** 2).sum(-1)
     dist = _safe_sqrt(sq_dist)
-    y = target.to(x1.dtype)
+    y = target.to(e1.dtype)
     loss = y * sq_dist + (1 - y) * torch.clamp_min(margin - dist, 0) ** 2
     return reduce(loss, reduction)
 
 
 class ContrastiveLoss(nn.Module):
-    """Module twin of :func:`contrastive_loss`; ``forward(x1, x2, target)``, target 1 = similar."""
+    """Module twin of :func:`contrastive_loss`; ``forward(e1, e2, target)``, target 1 = similar."""
 
     def __init__(self, *, margin: float = 1.0, reduction: str = "mean") -> None:
         super().__init__()
@@ -377,22 +405,23 @@ class ContrastiveLoss(nn.Module):
         check_reduction(reduction, "ContrastiveLoss")
         self.margin, self.reduction = margin, reduction
 
-    def forward(self, x1: torch.Tensor, x2: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return contrastive_loss(x1, x2, target, margin=self.margin, reduction=self.reduction)
+    def forward(self, e1: torch.Tensor, e2: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return contrastive_loss(e1, e2, target, margin=self.margin, reduction=self.reduction)
 
 
 # --------------------------------------------------------------------------- mined triplets
 
-def _check_mined(embeddings, labels, fn, margin, squared, exact, reduction, reductions=("none", "mean", "sum")):
+def _check_mined(embeddings, labels, fn, margin, squared, exact, reduction, reductions=("none", "mean", "sum"),
+                 soft=False):
     check_labels(embeddings, labels, fn)
-    _check_margin(margin, fn)
+    (_check_margin_or_soft if soft else _check_margin)(margin, fn)
     check_flag(squared, "squared", fn)
     check_flag(exact, "exact", fn)
     check_reduction(reduction, fn, reductions)
 
 
 def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Tensor, torch.Tensor], *,
-                 margin: float = 1.0, squared: bool = False, exact: bool = False,
+                 margin: Union[float, str] = 1.0, squared: bool = False, exact: bool = False,
                  reduction: str = "mean") -> torch.Tensor:
     r"""Triplet loss of the triplets a miner chose (Schroff et al. 2015).
 
@@ -403,6 +432,8 @@ def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Te
 
     with :math:`d` the Euclidean distance of :func:`euclidean_distance_matrix` (``squared``,
     ``exact`` as there), read from the (B, B) matrix: memory O(B² + T), never T x D.
+    ``margin="soft"`` replaces the hinge by Hermans et al.'s soft margin,
+    :math:`\ell_t = \ln(1 + e^{d_{a_t p_t} - d_{a_t n_t}})`.
     'none' returns the (T,) losses, 'sum' their sum, 'mean' their mean; with no triplet (a
     miner found none) 'mean' and 'sum' are 0, with a zero gradient, and an empty batch gives
     PyTorch's empty-batch values (see the module docstring).
@@ -417,7 +448,7 @@ def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Te
     fn = "triplet_loss"
     check_embeddings(embeddings, "embeddings", fn)
     check_index_tuple(indices, embeddings, fn)
-    _check_margin(margin, fn)
+    _check_margin_or_soft(margin, fn)
     check_flag(squared, "squared", fn)
     check_flag(exact, "exact", fn)
     check_reduction(reduction, fn)
@@ -425,7 +456,7 @@ def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Te
     if embeddings.shape[0] == 0:
         return _empty_batch(embeddings, reduction, (0,))
     dist = _distance_matrix(embeddings, squared, exact)
-    loss = torch.clamp_min(dist[anchors, positives] - dist[anchors, negatives] + margin, 0)
+    loss = _hinge(dist[anchors, positives] - dist[anchors, negatives], margin)
     if reduction == "mean":
         return loss.sum() / max(loss.numel(), 1)
     return reduce(loss, reduction)
@@ -434,10 +465,10 @@ def triplet_loss(embeddings: torch.Tensor, indices: Tuple[torch.Tensor, torch.Te
 class TripletLoss(nn.Module):
     """Module twin of :func:`triplet_loss`; ``forward(embeddings, indices)``."""
 
-    def __init__(self, *, margin: float = 1.0, squared: bool = False, exact: bool = False,
+    def __init__(self, *, margin: Union[float, str] = 1.0, squared: bool = False, exact: bool = False,
                  reduction: str = "mean") -> None:
         super().__init__()
-        _check_margin(margin, "TripletLoss")
+        _check_margin_or_soft(margin, "TripletLoss")
         check_reduction(reduction, "TripletLoss")
         self.margin, self.squared, self.exact, self.reduction = margin, squared, exact, reduction
 
@@ -552,7 +583,7 @@ class BatchAllTripletLoss(nn.Module):
                                       return_fraction=self.return_fraction)
 
 
-def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, margin: float = 1.0,
+def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, margin: Union[float, str] = 1.0,
                             squared: bool = False, exact: bool = False,
                             reduction: str = "mean") -> torch.Tensor:
     r"""Triplet loss of the hardest positive and hardest negative of each anchor ("batch hard").
@@ -574,14 +605,16 @@ def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, m
     :func:`triplet_loss`, computed on fixed-shape masks (``argmax`` / ``argmin`` per anchor)
     so that it compiles and never synchronises.
 
-    Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer. ``margin`` must be > 0;
+    Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer. ``margin`` must be > 0,
+    or ``"soft"`` for Hermans et al.'s soft margin, :math:`\ell_a = \ln(1 + e^{d_{ap} - d_{an}})`
+    with the same hardest pair: smooth, never exactly 0, and nothing to tune.
     ``squared=True`` uses squared Euclidean distances, ``exact=True`` differences
     (see :func:`euclidean_distance_matrix`).
 
     Derived in chapters/metric-learning.
     """
     fn = "batch_hard_triplet_loss"
-    _check_mined(embeddings, labels, fn, margin, squared, exact, reduction)
+    _check_mined(embeddings, labels, fn, margin, squared, exact, reduction, soft=True)
     if embeddings.shape[0] == 0:
         return _empty_batch(embeddings, reduction, (0,))
     dist = _distance_matrix(embeddings, squared, exact)
@@ -589,7 +622,7 @@ def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, m
     hardest_pos, hardest_neg, valid = _hardest(dist, positive, negative)
     d_ap = dist.gather(1, hardest_pos[:, None]).squeeze(1)
     d_an = dist.gather(1, hardest_neg[:, None]).squeeze(1)
-    per_anchor = torch.where(valid, torch.clamp_min(d_ap - d_an + margin, 0), 0.0)
+    per_anchor = torch.where(valid, _hinge(d_ap - d_an, margin), 0.0)
     if reduction == "mean":
         return per_anchor.sum() / valid.sum().clamp_min(1)
     return reduce(per_anchor, reduction)
@@ -598,10 +631,10 @@ def batch_hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, m
 class BatchHardTripletLoss(nn.Module):
     """Module twin of :func:`batch_hard_triplet_loss`; ``forward(embeddings, labels)``."""
 
-    def __init__(self, *, margin: float = 1.0, squared: bool = False, exact: bool = False,
+    def __init__(self, *, margin: Union[float, str] = 1.0, squared: bool = False, exact: bool = False,
                  reduction: str = "mean") -> None:
         super().__init__()
-        _check_margin(margin, "BatchHardTripletLoss")
+        _check_margin_or_soft(margin, "BatchHardTripletLoss")
         check_reduction(reduction, "BatchHardTripletLoss")
         self.margin, self.squared, self.exact, self.reduction = margin, squared, exact, reduction
 
@@ -612,28 +645,30 @@ class BatchHardTripletLoss(nn.Module):
 
 # --------------------------------------------------------------------------- binomial deviance
 
-def binomial_deviance_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, alpha: float = 2.0,
-                           beta: float = 0.5, cost: float = 25.0) -> torch.Tensor:
+def binomial_deviance_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, scale: float = 2.0,
+                           threshold: float = 0.5, cost: float = 25.0) -> torch.Tensor:
     r"""Binomial deviance loss over every pair of a batch (Yi et al. 2014).
 
     With :math:`S` the (B, B) matrix of pairwise cosine similarities of the batch,
 
     .. math::
-        L = \sum_{i \ne j} W_{ij} \ln\bigl(1 + e^{-\alpha (S_{ij} - \beta) M_{ij}}\bigr), \qquad
-        M_{ij} = \begin{cases} 1 & y_i = y_j \\ -C & y_i \ne y_j \end{cases}, \quad
+        L = \sum_{i \ne j} W_{ij} \ln\bigl(1 + e^{-a (S_{ij} - \xi) M_{ij}}\bigr), \qquad
+        M_{ij} = \begin{cases} 1 & y_i = y_j \\ -\nu & y_i \ne y_j \end{cases}, \quad
         W_{ij} = \begin{cases} 1/n_+ & y_i = y_j \\ 1/n_- & y_i \ne y_j \end{cases}
 
     where :math:`n_+` and :math:`n_-` count the positive and negative (ordered) pairs. So
-    :math:`L` is the mean logistic loss over positive pairs, which want :math:`S > \beta`,
-    plus the mean over negative pairs, which want :math:`S < \beta` and are weighted by the
-    cost :math:`C` inside the exponent (there are far more of them, and a negative pair with
+    :math:`L` is the mean logistic loss over positive pairs, which want :math:`S > \xi`,
+    plus the mean over negative pairs, which want :math:`S < \xi` and are weighted by the
+    cost :math:`\nu` inside the exponent (there are far more of them, and a negative pair with
     high similarity is the costly mistake in re-identification). The diagonal (each
     embedding with itself, similarity 1) is not a pair. A batch with no positive (or no
     negative) pair has no such term. Each log term is a ``softplus``, stable for any input.
 
-    ``alpha`` (> 0) scales the similarities, ``beta`` shifts them, ``cost`` (> 0) is
-    :math:`C`. The defaults are α = 2, β = 0.5, C = 25. The loss is a scalar for the batch
-    (there is no ``reduction``: W already averages).
+    ``scale`` (:math:`a` > 0) is the slope of the logistic, ``threshold`` (:math:`\xi`) the
+    similarity at which a pair is undecided, ``cost`` (:math:`\nu` > 0) the weight of the
+    negative pairs: Yi et al.'s :math:`\alpha`, :math:`\beta` and :math:`C`, named as the
+    book's notation names them. The defaults are a = 2, ξ = 0.5, ν = 25. The loss is a scalar
+    for the batch (there is no ``reduction``: W already averages).
 
     Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer.
 
@@ -642,15 +677,15 @@ def binomial_deviance_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, al
     """
     fn = "binomial_deviance_loss"
     check_labels(embeddings, labels, fn)
-    check_scalar(alpha, "alpha", fn, low=0, low_open=True)
-    check_scalar(beta, "beta", fn)
+    check_scalar(scale, "scale", fn, low=0, low_open=True)
+    check_scalar(threshold, "threshold", fn)
     check_scalar(cost, "cost", fn, low=0, low_open=True)
     if embeddings.shape[0] == 0:
         return _empty_batch(embeddings, "mean", ())
     sim = _cosine_matrix(embeddings, 1e-8)
     positive, negative = _label_masks(labels)
-    pos_terms = F.softplus(-alpha * (sim - beta))
-    neg_terms = F.softplus(alpha * cost * (sim - beta))
+    pos_terms = F.softplus(-scale * (sim - threshold))
+    neg_terms = F.softplus(scale * cost * (sim - threshold))
     pos_mean = torch.where(positive, pos_terms, 0.0).sum() / positive.sum().clamp_min(1)
     neg_mean = torch.where(negative, neg_terms, 0.0).sum() / negative.sum().clamp_min(1)
     return pos_mean + neg_mean
@@ -659,26 +694,27 @@ def binomial_deviance_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, al
 class BinomialDevianceLoss(nn.Module):
     """Module twin of :func:`binomial_deviance_loss`; ``forward(embeddings, labels)``."""
 
-    def __init__(self, *, alpha: float = 2.0, beta: float = 0.5, cost: float = 25.0) -> None:
+    def __init__(self, *, scale: float = 2.0, threshold: float = 0.5, cost: float = 25.0) -> None:
         super().__init__()
         fn = "BinomialDevianceLoss"
-        check_scalar(alpha, "alpha", fn, low=0, low_open=True)
-        check_scalar(beta, "beta", fn)
+        check_scalar(scale, "scale", fn, low=0, low_open=True)
+        check_scalar(threshold, "threshold", fn)
         check_scalar(cost, "cost", fn, low=0, low_open=True)
-        self.alpha, self.beta, self.cost = alpha, beta, cost
+        self.scale, self.threshold, self.cost = scale, threshold, cost
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return binomial_deviance_loss(embeddings, labels, alpha=self.alpha, beta=self.beta, cost=self.cost)
+        return binomial_deviance_loss(embeddings, labels, scale=self.scale, threshold=self.threshold,
+                                      cost=self.cost)
 
 
 # --------------------------------------------------------------------------- InfoNCE / NT-Xent
 
-def info_nce_loss(z1: torch.Tensor, z2: torch.Tensor, *, temperature: float = 0.1,
+def info_nce_loss(e1: torch.Tensor, e2: torch.Tensor, *, temperature: float = 0.1,
                   reduction: str = "mean") -> torch.Tensor:
     r"""InfoNCE / NT-Xent for two views of a batch (van den Oord et al. 2018; Chen et al. 2020).
 
-    Stack the two views into :math:`2N` embeddings :math:`z_1, \dots, z_{2N}`; the positive
-    of :math:`z_k` is the other view of the same example, :math:`z_{k \pm N}`, and the other
+    Stack the two views into :math:`2N` embeddings :math:`e_1, \dots, e_{2N}`; the positive
+    of :math:`e_k` is the other view of the same example, :math:`e_{k \pm N}`, and the other
     :math:`2N - 2` embeddings are its negatives. With cosine similarities
     :math:`s_{kj}` and temperature :math:`\tau`:
 
@@ -694,29 +730,30 @@ def info_nce_loss(z1: torch.Tensor, z2: torch.Tensor, *, temperature: float = 0.
     batch size, so tune it. A lower temperature concentrates the gradient on the hardest
     negatives.
 
-    Shapes: ``z1``, ``z2`` (N, D), row n of each a view of example n. 'none' returns the
-    (2N,) per-embedding losses (the first N anchored in ``z1``); 'mean' averages them, as
-    SimCLR does.
+    Shapes: ``e1``, ``e2`` (N, D), row n of each a view of example n. 'none' returns the
+    (2N,) per-embedding losses (the first N anchored in ``e1``); 'mean' averages them, as
+    SimCLR does. With labels (every other view of the class a positive) it is
+    :func:`supcon_loss`.
 
     Derived in chapters/metric-learning.
     """
     fn = "info_nce_loss"
-    check_pair(z1, z2, fn, input_name="z1", target_name="z2")
-    check_dims(z1, "z1", fn, (2,), "(N, D)")
+    check_pair(e1, e2, fn, input_name="e1", target_name="e2")
+    check_dims(e1, "e1", fn, (2,), "(N, D)")
     check_scalar(temperature, "temperature", fn, low=0, low_open=True)
     check_reduction(reduction, fn)
-    n = z1.shape[0]
-    logits = _cosine_matrix(torch.cat([z1, z2]), 1e-8) / temperature  # cat promotes mixed dtypes
-    eye = torch.eye(2 * n, dtype=torch.bool, device=z1.device)
+    n = e1.shape[0]
+    logits = _cosine_matrix(torch.cat([e1, e2]), 1e-8) / temperature  # cat promotes mixed dtypes
+    eye = torch.eye(2 * n, dtype=torch.bool, device=e1.device)
     logits = logits.masked_fill(eye, -math.inf)
-    partner = torch.cat([torch.arange(n, 2 * n, device=z1.device), torch.arange(n, device=z1.device)])
+    partner = torch.cat([torch.arange(n, 2 * n, device=e1.device), torch.arange(n, device=e1.device)])
     positive_logit = logits.gather(1, partner[:, None]).squeeze(1)
     loss = torch.logsumexp(logits, dim=1) - positive_logit
     return reduce(loss, reduction)
 
 
 class InfoNCELoss(nn.Module):
-    """Module twin of :func:`info_nce_loss`; ``forward(z1, z2)``."""
+    """Module twin of :func:`info_nce_loss`; ``forward(e1, e2)``."""
 
     def __init__(self, *, temperature: float = 0.1, reduction: str = "mean") -> None:
         super().__init__()
@@ -724,8 +761,154 @@ class InfoNCELoss(nn.Module):
         check_reduction(reduction, "InfoNCELoss")
         self.temperature, self.reduction = temperature, reduction
 
-    def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
-        return info_nce_loss(z1, z2, temperature=self.temperature, reduction=self.reduction)
+    def forward(self, e1: torch.Tensor, e2: torch.Tensor) -> torch.Tensor:
+        return info_nce_loss(e1, e2, temperature=self.temperature, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- supervised contrastive
+
+def supcon_loss(embeddings: torch.Tensor, labels: torch.Tensor, *, temperature: float = 0.1,
+                reduction: str = "mean") -> torch.Tensor:
+    r"""Supervised contrastive loss, SupCon (Khosla et al. 2020; their :math:`L^{sup}_{out}`).
+
+    With :math:`S_{ij}` the cosine similarity of embeddings :math:`i` and :math:`j`,
+    :math:`P(i)` the *other* embeddings of :math:`i`'s class and :math:`\tau` the temperature:
+
+    .. math::
+        \ell_i = -\frac{1}{|P(i)|} \sum_{p \in P(i)}
+                 \log \frac{\exp(S_{ip} / \tau)}{\sum_{j \ne i} \exp(S_{ij} / \tau)}
+
+    InfoNCE with labels: every other embedding of the anchor's class is a positive, each
+    scored by a softmax over all the other embeddings of the batch (the anchor's own
+    similarity is masked out). With exactly two embeddings per class (two views of each
+    example) it *is* :func:`info_nce_loss`.
+
+    An anchor alone in its class has no term: 'none' gives it 0 in the (B,) result, 'mean'
+    averages over the anchors that have a positive (0, with a zero gradient, when none has),
+    'sum' adds the terms. The log-softmax is computed with ``logsumexp``, stable for any
+    temperature > 0.
+
+    Shapes: ``embeddings`` (B, D) floating, ``labels`` (B,) integer.
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "supcon_loss"
+    check_labels(embeddings, labels, fn)
+    check_scalar(temperature, "temperature", fn, low=0, low_open=True)
+    check_reduction(reduction, fn)
+    b = embeddings.shape[0]
+    if b == 0:
+        return _empty_batch(embeddings, reduction, (0,))
+    logits = _cosine_matrix(embeddings, 1e-8) / temperature
+    eye = torch.eye(b, dtype=torch.bool, device=embeddings.device)
+    # The most negative finite number, not -inf: a batch of one then gives 0, not NaN.
+    logits = logits.masked_fill(eye, torch.finfo(logits.dtype).min)
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    positive, _ = _label_masks(labels)
+    n_pos = positive.sum(dim=1)
+    per_anchor = -torch.where(positive, log_prob, 0.0).sum(dim=1) / n_pos.clamp_min(1)
+    if reduction == "mean":
+        return per_anchor.sum() / (n_pos > 0).sum().clamp_min(1)
+    return reduce(per_anchor, reduction)
+
+
+class SupConLoss(nn.Module):
+    """Module twin of :func:`supcon_loss`; ``forward(embeddings, labels)``."""
+
+    def __init__(self, *, temperature: float = 0.1, reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(temperature, "temperature", "SupConLoss", low=0, low_open=True)
+        check_reduction(reduction, "SupConLoss")
+        self.temperature, self.reduction = temperature, reduction
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return supcon_loss(embeddings, labels, temperature=self.temperature, reduction=self.reduction)
+
+
+# --------------------------------------------------------------------------- proxies
+
+def normalized_softmax_loss(embeddings: torch.Tensor, labels: torch.Tensor, proxies: torch.Tensor, *,
+                            temperature: float = 0.05, reduction: str = "mean") -> torch.Tensor:
+    r"""Normalised softmax (Zhai and Wu 2019): cross-entropy over cosine similarities to one
+    learned **proxy** per class.
+
+    .. math::
+        \ell_i = -\log \frac{\exp(\cos(e_i, w_{y_i}) / \tau)}{\sum_{c=1}^{C} \exp(\cos(e_i, w_c) / \tau)}
+
+    ``proxies`` holds the vectors :math:`w_1, \dots, w_C`, one row per class, trained with the
+    network (an ``nn.Parameter``; ``NormalizedSoftmaxLoss.with_proxies`` owns them). Embeddings and
+    proxies are normalised to unit length, so the logits are cosines divided by the
+    temperature :math:`\tau`: a classifier with a cosine head. Each example is compared with
+    C proxies instead of the other examples of the batch, so the loss needs no pairs, no
+    mining and no particular batch composition. Proxy-NCA (Movshovitz-Attias et al. 2017)
+    leaves the positive proxy out of the denominator; ArcFace and CosFace subtract a margin
+    from the positive's angle or cosine.
+
+    It is ``F.cross_entropy`` of those logits, with its reductions and its behaviour on an
+    empty batch. Shapes: ``embeddings`` (N, D) floating, ``labels`` (N,) integer class
+    indices in [0, C), ``proxies`` (C, D) floating. ``temperature`` must be > 0 (0.05 is
+    pytorch-metric-learning's default).
+
+    Derived in chapters/metric-learning.
+    """
+    fn = "normalized_softmax_loss"
+    check_labels(embeddings, labels, fn)
+    check_embeddings(proxies, "proxies", fn)
+    check_same_device(fn, embeddings=embeddings, proxies=proxies)
+    if proxies.shape[1] != embeddings.shape[1]:
+        fail(ValueError, fn, "proxies", f"(C, {embeddings.shape[1]}), one row of the embeddings' "
+             "dimension per class", f"shape {tuple(proxies.shape)}")
+    check_scalar(temperature, "temperature", fn, low=0, low_open=True)
+    check_reduction(reduction, fn)
+    check_class_indices(labels, "labels", fn, proxies.shape[0])
+    embeddings, proxies = autocast_float32(embeddings, proxies)
+    dtype = torch.promote_types(embeddings.dtype, proxies.dtype)
+    unit = F.normalize(embeddings.to(dtype), dim=1, eps=1e-8)
+    unit_proxies = F.normalize(proxies.to(dtype), dim=1, eps=1e-8)
+    with no_autocast(unit):
+        logits = unit @ unit_proxies.T / temperature
+    return F.cross_entropy(logits, labels, reduction=reduction)
+
+
+class NormalizedSoftmaxLoss(nn.Module):
+    """Module twin of :func:`normalized_softmax_loss`, stateless or owning its proxies.
+
+    ``NormalizedSoftmaxLoss(temperature=...)`` holds no parameter: call it as
+    ``forward(embeddings, labels, proxies)``. ``NormalizedSoftmaxLoss.with_proxies(num_classes,
+    embedding_dim)`` owns the proxies, an ``nn.Parameter`` of shape (C, D) drawn from a standard
+    normal (pass ``generator`` to make them reproducible): call it as ``forward(embeddings,
+    labels)`` and give its ``parameters()`` to the optimiser with the model's; ``.to()`` moves
+    them.
+    """
+
+    def __init__(self, *, temperature: float = 0.05, reduction: str = "mean") -> None:
+        super().__init__()
+        check_scalar(temperature, "temperature", "NormalizedSoftmaxLoss", low=0, low_open=True)
+        check_reduction(reduction, "NormalizedSoftmaxLoss")
+        self.temperature, self.reduction = temperature, reduction
+        self.register_parameter("proxies", None)
+
+    @classmethod
+    def with_proxies(cls, num_classes: int, embedding_dim: int, *, temperature: float = 0.05,
+                     reduction: str = "mean", generator: Optional[torch.Generator] = None
+                     ) -> "NormalizedSoftmaxLoss":
+        """A loss that owns ``num_classes`` proxies of dimension ``embedding_dim`` as parameters."""
+        fn = "NormalizedSoftmaxLoss.with_proxies"
+        check_int(num_classes, "num_classes", fn, low=1)
+        check_int(embedding_dim, "embedding_dim", fn, low=1)
+        module = cls(temperature=temperature, reduction=reduction)
+        module.proxies = nn.Parameter(torch.randn(num_classes, embedding_dim, generator=generator))
+        return module
+
+    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor,
+                proxies: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if proxies is None:
+            if self.proxies is None:
+                fail(TypeError, "NormalizedSoftmaxLoss", "proxies", "a (C, D) tensor, or a module built "
+                     "with NormalizedSoftmaxLoss.with_proxies", "None")
+            proxies = self.proxies
+        return normalized_softmax_loss(embeddings, labels, proxies, temperature=self.temperature,
+                                       reduction=self.reduction)
 
 
 CATALOG = (
@@ -759,4 +942,10 @@ CATALOG = (
     LossInfo("info_nce_loss", "InfoNCELoss", "metric", None, "chapters/metric-learning",
              "you have two views of each example and no labels (self-supervised contrastive learning)",
              inputs=("real", "real")),
+    LossInfo("supcon_loss", "SupConLoss", "metric", None, "chapters/metric-learning",
+             "you have class labels and want every same-class embedding of the batch as a positive in a softmax",
+             inputs=("real", "labels")),
+    LossInfo("normalized_softmax_loss", "NormalizedSoftmaxLoss", "metric", None, "chapters/metric-learning",
+             "you want an embedding from a classifier: cosine logits to one learned proxy per class, no pairs or mining",
+             inputs=("real", "labels", "real")),
 )

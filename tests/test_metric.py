@@ -372,12 +372,12 @@ def test_distance_matrix_equals_cdist_and_has_finite_gradient_on_the_diagonal():
 
 # --------------------------------------------------------------------------- binomial deviance
 
-@pytest.mark.parametrize("params", [dict(), dict(alpha=1.0, beta=0.0, cost=1.0), dict(alpha=5.0, beta=-0.2, cost=3.0)],
+@pytest.mark.parametrize("params", [dict(), dict(scale=1.0, threshold=0.0, cost=1.0), dict(scale=5.0, threshold=-0.2, cost=3.0)],
                          ids=str)
 @pytest.mark.parametrize("seed", [40, 41])
 def test_binomial_deviance_equals_loop(params, seed):
     e, labels = labelled_batch(seed, b=8, d=4)
-    full = dict(alpha=2.0, beta=0.5, cost=25.0) | params
+    full = {"alpha": params.get("scale", 2.0), "beta": params.get("threshold", 0.5), "cost": params.get("cost", 25.0)}
     ours = grads_of(lambda x: lb.binomial_deviance_loss(x, labels, **params), e)
     ref = grads_of(lambda x: ref_binomial(x, labels, **full), e)
     assert_close(ours[0], ref[0])
@@ -387,7 +387,7 @@ def test_binomial_deviance_equals_loop(params, seed):
 def test_binomial_deviance_is_stable_where_the_naive_formula_overflows():
     e = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 1e-3]])  # a near-duplicate negative
     labels = torch.tensor([0, 1, 2])
-    loss = lb.binomial_deviance_loss(e, labels, alpha=10.0, cost=100.0)
+    loss = lb.binomial_deviance_loss(e, labels, scale=10.0, cost=100.0)
     # exp(10 * 100 * 0.5) overflows float32; softplus does not.
     naive = torch.log(1 + torch.exp(torch.tensor(10.0 * 100.0 * 0.5)))
     assert math.isinf(naive.item()) and math.isfinite(loss.item())
@@ -626,12 +626,12 @@ BAD_INPUTS = [
     ("batch-all unknown reduction", lambda: lb.batch_all_triplet_loss(X, LABELS, reduction="batchmean"),
      ValueError, "reduction"),
     ("binomial bool labels", lambda: lb.binomial_deviance_loss(X, LABELS.bool()), TypeError, "labels"),
-    ("binomial alpha 0", lambda: lb.binomial_deviance_loss(X, LABELS, alpha=0.0), ValueError, "alpha"),
+    ("binomial scale 0", lambda: lb.binomial_deviance_loss(X, LABELS, scale=0.0), ValueError, "scale"),
     ("binomial cost < 0", lambda: lb.binomial_deviance_loss(X, LABELS, cost=-1.0), ValueError, "cost"),
     ("info_nce temperature 0", lambda: lb.info_nce_loss(X, X, temperature=0.0), ValueError, "temperature"),
     ("info_nce temperature < 0", lambda: lb.info_nce_loss(X, X, temperature=-0.1), ValueError, "temperature"),
-    ("info_nce batch sizes", lambda: lb.info_nce_loss(X, X[:3]), ValueError, "z2"),
-    ("info_nce not a tensor", lambda: lb.info_nce_loss(X.tolist(), X), TypeError, "z1"),
+    ("info_nce batch sizes", lambda: lb.info_nce_loss(X, X[:3]), ValueError, "e2"),
+    ("info_nce not a tensor", lambda: lb.info_nce_loss(X.tolist(), X), TypeError, "e1"),
     ("info_nce unknown reduction", lambda: lb.info_nce_loss(X, X, reduction="avg"), ValueError, "reduction"),
     ("hinge unknown reduction", lambda: lb.hinge_embedding_loss(X, torch.ones(4, 3), reduction="elementwise_mean"),
      ValueError, "reduction"),
@@ -654,7 +654,7 @@ def test_modules_equal_functions():
     assert_close(lb.BatchAllTripletLoss(margin=0.3)(e, labels), lb.batch_all_triplet_loss(e, labels, margin=0.3))
     assert_close(lb.BatchHardTripletLoss(margin=0.3, squared=True)(e, labels),
                  lb.batch_hard_triplet_loss(e, labels, margin=0.3, squared=True))
-    assert_close(lb.BinomialDevianceLoss(alpha=3.0)(e, labels), lb.binomial_deviance_loss(e, labels, alpha=3.0))
+    assert_close(lb.BinomialDevianceLoss(scale=3.0)(e, labels), lb.binomial_deviance_loss(e, labels, scale=3.0))
     assert_close(lb.InfoNCELoss(temperature=0.4)(e[:4], e[4:]), lb.info_nce_loss(e[:4], e[4:], temperature=0.4))
     t = torch.tensor([1, 0, 1, 0])
     assert_close(lb.ContrastiveLoss(margin=2.0)(e[:4], e[4:], t), lb.contrastive_loss(e[:4], e[4:], t, margin=2.0))
@@ -664,7 +664,8 @@ def test_modules_equal_functions():
 def test_catalog_rows():
     names = [info.name for info in metric.CATALOG]
     assert names == ["hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss", "contrastive_loss",
-                     "triplet_loss", "batch_all_triplet_loss", "batch_hard_triplet_loss", "binomial_deviance_loss", "info_nce_loss"]
+                     "triplet_loss", "batch_all_triplet_loss", "batch_hard_triplet_loss", "binomial_deviance_loss", "info_nce_loss",
+                     "supcon_loss", "normalized_softmax_loss"]
     for info in metric.CATALOG:
         assert info.name in metric.__all__ and info.module in metric.__all__
         assert info.family == "metric" and info.chapter == "chapters/metric-learning"
