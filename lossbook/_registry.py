@@ -11,7 +11,9 @@ class LossInfo:
 
     name      -- the function's name in lossbook (``"mse_loss"``)
     module    -- its ``nn.Module`` twin's name in lossbook (``"MSELoss"``)
-    family    -- "regression", "classification", "imbalance", "metric" or "ranking"
+    family    -- "regression", "classification", "imbalance", "metric", "ranking", or the family
+                 of a newer module ("margin", "sequence", "scale")
+    (what the loss takes as input and target is in :data:`lossbook.catalog.CONVENTIONS`)
     pytorch   -- the PyTorch function it equals (``"torch.nn.functional.mse_loss"``), or None
     chapter   -- the book page that derives it (``"chapters/regression-losses"``)
     use_when  -- one line: when to reach for it
