@@ -172,7 +172,10 @@ class Chapter:
 
 
 def chapter_slugs() -> list[str]:
-    return sorted(p.stem for p in CHAPTERS.glob("*.ipynb") if has_exercises(p))
+    """The chapters with exercises, in the book's order (_toc.yml), then any others by name."""
+    toc = re.findall(r"file:\s*chapters/([\w-]+)", (ROOT / "_toc.yml").read_text())
+    found = sorted(p.stem for p in CHAPTERS.glob("*.ipynb") if has_exercises(p))
+    return [s for s in toc if s in found] + [s for s in found if s not in toc]
 
 
 def has_exercises(path: pathlib.Path) -> bool:
@@ -521,7 +524,8 @@ def teaching_table() -> str:
         ch = read_chapter(slug)
         stars = " ".join("★" * ex.stars for ex in ch.exercises)
         minutes = sum(MINUTES_PER_STAR[ex.stars] for ex in ch.exercises)
-        rows.append(f"| {{doc}}`{ch.title} <chapters/{slug}>` | {len(ch.exercises)} | "
+        title = ch.title.replace("`", "")  # a role's text cannot hold backticks
+        rows.append(f"| {{doc}}`{title} <chapters/{slug}>` | {len(ch.exercises)} | "
                     f"{sum(ex.points for ex in ch.exercises)} | {stars} | {minutes} min |")
     return "\n".join(rows)
 
