@@ -11,6 +11,8 @@ namesake, written from scratch:
   probability targets and label smoothing;
 * :func:`kl_div` -- the Kullback-Leibler divergence, with ``'batchmean'`` and
   ``log_target``;
+* :func:`linear_cross_entropy` -- cross-entropy of a linear projection (a large vocabulary)
+  computed in chunks of rows, without ever holding the (N, C) logits;
 
 and the two building blocks :func:`softmax` and :func:`log_softmax`, computed
 stably by subtracting the maximum (the log-sum-exp trick).
@@ -45,24 +47,31 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._core import autocast_float32, reduce
+from ._core import autocast_float32, no_autocast, reduce
 from ._registry import LossInfo
 from ._validation import (
     check_choice,
+    check_class_indices,
     check_class_input,
     check_class_target,
     check_class_weight,
+    check_dims,
     check_flag,
     check_floating,
     check_int,
+    check_integer,
+    check_min_dims,
     check_pair,
     check_reduction,
+    check_same_device,
     check_same_dtype,
     check_scalar,
+    check_shape,
     check_tensor,
     check_values_in,
     check_weight,
     class_dim,
+    fail,
 )
 
 __all__ = [
@@ -72,6 +81,7 @@ __all__ = [
     "nll_loss", "NLLLoss",
     "cross_entropy", "CrossEntropyLoss",
     "kl_div", "KLDivLoss",
+    "linear_cross_entropy", "LinearCrossEntropyLoss",
 ]
 
 KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
@@ -492,6 +502,290 @@ def _index_shape(input: torch.Tensor) -> tuple:
     return () if input.dim() == 1 else (input.shape[0], *input.shape[2:])
 
 
+# --------------------------------------------------------------------------- linear cross-entropy
+
+class _LinearCrossEntropy(torch.autograd.Function):
+    r"""Cross-entropy of the logits :math:`z = x W^\top + b`, computed ``chunk`` rows at a time.
+
+    Forward keeps, per row, only the loss and :math:`\log \sum_c e^{z_c}` (N numbers per output
+    position); backward recomputes each chunk's logits and turns them into the gradient of the
+    logits, :math:`g\,\bigl((\textstyle\sum_c q_c)\, p - q\bigr)`, where :math:`p` is the softmax and
+    :math:`q` the weighted target distribution of the row (:math:`\ell = -\sum_c q_c \log p_c`), then
+    into the gradients of :math:`x`, :math:`W` and :math:`b` by two matrix products. No more than one
+    chunk of logits exists at a time, in forward or backward.
+
+    Shapes: ``input`` (N, H); ``linear_weight`` (C D, H), flat; ``linear_bias`` (C D,) or None;
+    ``target`` (N, D) class indices or (N, C, D) probabilities. Returns the (N, D) losses in
+    ``dtype``. Not twice differentiable (PyTorch's chunked path is not either).
+    """
+
+    @staticmethod
+    def forward(ctx, input, linear_weight, linear_bias, target, weight, ignore_index, label_smoothing,
+                num_classes, chunk, dtype):
+        ctx.meta = (ignore_index, label_smoothing, num_classes, chunk, dtype)
+        losses, log_zs = [], []
+        with no_autocast(input):
+            for start in range(0, input.shape[0], chunk):
+                rows = slice(start, start + chunk)
+                z = _chunk_logits(input[rows], linear_weight, linear_bias, num_classes, dtype)
+                log_z = torch.logsumexp(z, 1)
+                log_p = z.sub_(log_z.unsqueeze(1))  # in place, here and below: one chunk of logits at a time
+                if target.is_floating_point():
+                    q = _soft_q(target[rows], weight, label_smoothing, num_classes)
+                    losses.append(-(log_p * q).sum(1))
+                else:
+                    losses.append(_index_loss(log_p, target[rows], weight, ignore_index, label_smoothing,
+                                              num_classes))
+                log_zs.append(log_z)
+        depth = linear_weight.shape[0] // max(num_classes, 1)
+        empty = input.new_zeros((0, depth), dtype=dtype)
+        log_z = torch.cat(log_zs) if log_zs else empty
+        ctx.save_for_backward(input, linear_weight, linear_bias, target, weight, log_z)
+        return torch.cat(losses) if losses else empty
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, linear_weight, linear_bias, target, weight, log_z = ctx.saved_tensors
+        ignore_index, eps, num_classes, chunk, dtype = ctx.meta
+        need_x, need_w, need_b, need_t = ctx.needs_input_grad[:4]
+        # Gradients of a half-precision projection accumulate in float32 over the chunks.
+        acc = torch.float32 if linear_weight.dtype in (torch.float16, torch.bfloat16) else linear_weight.dtype
+        grad_w = torch.zeros(linear_weight.shape, dtype=acc, device=input.device) if need_w else None
+        grad_b = torch.zeros(linear_weight.shape[:1], dtype=acc, device=input.device) if need_b else None
+        grad_x, grad_t = [], []
+        with no_autocast(input):
+            for start in range(0, input.shape[0], chunk):
+                rows = slice(start, start + chunk)
+                x = input[rows]
+                log_p = _chunk_logits(x, linear_weight, linear_bias, num_classes, dtype).sub_(log_z[rows].unsqueeze(1))
+                g = grad[rows]
+                if target.is_floating_point():
+                    q = _soft_q(target[rows], weight, eps, num_classes)
+                    if need_t:
+                        w = 1 if weight is None else weight.view(1, -1, 1)
+                        grad_t.append(-(1 - eps) * g.unsqueeze(1) * log_p * w)
+                    dz = log_p.exp_().mul_((g * q.sum(1)).unsqueeze(1)).sub_(g.unsqueeze(1) * q)  # (sum q) p - q
+                else:
+                    t = target[rows]
+                    keep = t != ignore_index
+                    index = torch.where(keep, t, 0).unsqueeze(1)
+                    g = torch.where(keep, g, 0)  # ignored rows: 0, even when 'mean' divides by 0
+                    w_y = 1 if weight is None else weight[index.squeeze(1)]
+                    total = (1 - eps) * w_y + eps * (1 if weight is None else weight.sum() / num_classes)
+                    dz = log_p.exp_().mul_((g * total).unsqueeze(1))  # (sum_c q_c) p
+                    dz.scatter_add_(1, index, (-(1 - eps) * g * w_y).unsqueeze(1))  # - q, its one-hot part
+                    if eps > 0:  # - q, its uniform part
+                        dz.sub_((eps / num_classes) * g.unsqueeze(1) * (1 if weight is None else weight.view(1, -1, 1)))
+                dz = dz.reshape(x.shape[0], -1)
+                dz_mm = dz.to(input.dtype)
+                if need_x:
+                    grad_x.append(dz_mm @ linear_weight)
+                if need_w:  # in place: no second (C D, H) buffer
+                    if acc == dz_mm.dtype:
+                        grad_w.addmm_(dz_mm.T, x)
+                    else:
+                        grad_w += (dz_mm.T @ x).to(acc)
+                if need_b:
+                    grad_b += dz.sum(0).to(acc)
+        grad_input = (torch.cat(grad_x) if grad_x else torch.zeros_like(input)) if need_x else None
+        grad_target = (torch.cat(grad_t) if grad_t else torch.zeros_like(target)) if need_t else None
+        return (grad_input, None if grad_w is None else grad_w.to(linear_weight.dtype),
+                None if grad_b is None else grad_b.to(linear_bias.dtype), grad_target,
+                None, None, None, None, None, None)
+
+
+def _chunk_logits(x, linear_weight, linear_bias, num_classes, dtype):
+    """The logits of a chunk of rows, (n, C, D), in the loss's dtype."""
+    return F.linear(x, linear_weight, linear_bias).to(dtype).view(x.shape[0], num_classes, -1)
+
+
+def _soft_q(target, weight, eps, num_classes):
+    """The weighted target distribution of probability targets, (n, C, D): w (1 - eps) t + w eps / C."""
+    if eps > 0:
+        target = target * (1 - eps) + eps / num_classes
+    return target if weight is None else target * weight.view(1, -1, 1)
+
+
+def _index_loss(log_p, target, weight, ignore_index, eps, num_classes):
+    """Per-element cross-entropy of class-index targets (0 where ignored), PyTorch's formula."""
+    keep = target != ignore_index
+    index = torch.where(keep, target, 0).unsqueeze(1)
+    picked = log_p.gather(1, index).squeeze(1)
+    loss = -picked if weight is None else -weight[index.squeeze(1)] * picked
+    if eps > 0:
+        smooth = -(log_p.sum(1) if weight is None else (log_p * weight.view(1, -1, 1)).sum(1))
+        loss = (1 - eps) * loss + (eps / num_classes) * smooth
+    return torch.where(keep, loss, 0)
+
+
+def _chunk_size(num_rows: int, in_features: int, num_logits: int, options) -> int:
+    """Rows per chunk.
+
+    With ``options=None``: H rows (rounded up to a power of two), or more if the input is larger
+    than the projection, so that a chunk's logits are about the size of the larger of the
+    projection weight (C D, H) and the input (N, H), the two buffers backward must hold anyway.
+    Smaller chunks save no memory that matters and cost time: each adds a pass over the
+    (C D, H) gradient of the weight.
+
+    With ``options``: its ``batch_chunk_size`` if set; otherwise its ``chunking_method``,
+    PyTorch's "aspect_ratio:k" rule (the next power of two of N / ceil(C D / H), divided by k;
+    "auto" is PyTorch's fallback, k = 2), or one chunk for ``chunking_method=None``.
+    """
+    if num_rows == 0 or num_logits == 0:
+        return max(num_rows, 1)
+    if options is not None and options.batch_chunk_size is not None:
+        return min(options.batch_chunk_size, num_rows)
+    method = "aspect_ratio" if options is None else options.chunking_method
+    if method is None:
+        return num_rows
+    method = "aspect_ratio:2" if method == "auto" else method
+    factor = int(method.split(":", 1)[1]) if ":" in method else 1
+    target = -(-num_rows // -(-num_logits // max(in_features, 1)))
+    rows = (1 << (target - 1).bit_length()) // factor
+    if options is None:
+        rows = max(rows, 1 << (in_features - 1).bit_length())
+    return max(1, min(rows, num_rows))
+
+
+def _autocast_dtype(device: torch.device) -> Optional[torch.dtype]:
+    """The dtype autocast gives matrix products on ``device``, or None when autocast is off."""
+    if torch.amp.is_autocast_available(device.type) and torch.is_autocast_enabled(device.type):
+        return torch.get_autocast_dtype(device.type)
+    return None
+
+
+def linear_cross_entropy(input: torch.Tensor, linear_weight: torch.Tensor, target: torch.Tensor, *,
+                         linear_bias: Optional[torch.Tensor] = None, weight: Optional[torch.Tensor] = None,
+                         reduction: str = "mean", ignore_index: Optional[int] = None,
+                         label_smoothing: float = 0.0, options=None) -> torch.Tensor:
+    r"""Cross-entropy of a linear projection, without the logits; equals ``F.linear_cross_entropy``.
+
+    The value is that of ``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``,
+
+    .. math:: z_n = W x_n + b, \qquad \ell_n = \operatorname{CE}(z_n, y_n)
+
+    (every option of :func:`cross_entropy`: class indices or probabilities, ``weight``,
+    ``ignore_index``, ``label_smoothing``, the three reductions), but the (N, C) logits are
+    never held in memory at once, forward or backward: the rows go through in chunks, forward
+    keeps only each row's :math:`\log\sum_c e^{z_{n,c}}`, and backward recomputes each chunk's
+    logits to form its gradient :math:`\operatorname{softmax}(z_n) - \text{onehot}(y_n)` (scaled
+    and weighted) and multiplies it into the gradients of ``input``, ``linear_weight`` and
+    ``linear_bias`` (:class:`_LinearCrossEntropy`). With a vocabulary of C tokens and H features,
+    the logits are N C numbers against N H for the input: the memory that large-vocabulary
+    language models cannot afford. PyTorch chunks only when ``options`` is given; lossbook
+    always does.
+
+    Shapes (PyTorch's): ``input`` (H,) or (N, H); ``linear_weight`` (C, H), or (C, d1, ..., dK, H)
+    for a K-dimensional loss (batched input only); ``linear_bias`` (C,) or (C, d1, ..., dK);
+    ``target`` class indices of shape (), (N,) or (N, d1, ..., dK), or probabilities of the
+    logits' shape (C,), (N, C) or (N, C, d1, ..., dK); ``weight`` (C,). 'none' returns the
+    target's shape without C. ``ignore_index`` is None by default, which means -100 for class
+    indices and must stay None for probability targets (PyTorch's rule). Everything after
+    ``target`` is keyword-only, as in PyTorch.
+
+    ``options`` (a ``torch.nn.LinearCrossEntropyOptions`` or None) sets only the chunk size here:
+    its ``batch_chunk_size``, or its ``chunking_method``; with None the chunks' logits are about
+    the size of ``input`` (PyTorch's "aspect_ratio" rule). Its precision policies do not apply:
+    lossbook computes in the input's dtype, or as PyTorch's reference path does under autocast
+    (the projection in the autocast dtype, the cross-entropy in float32).
+
+    Checks: ``input`` and ``linear_weight`` (and ``linear_bias``) floating, of one dtype and device
+    (PyTorch raises too), ``linear_weight``'s last dimension equal to ``input``'s; class indices
+    integer, of the target shape, in range or ``ignore_index`` (a value check); probabilities in
+    [0, 1] (a value check, stricter than PyTorch); ``weight`` (C,) non-negative;
+    ``label_smoothing`` in [0, 1].
+
+    The backward is hand-written, so it is not twice differentiable. Derived in
+    chapters/cross-entropy (the gradient softmax minus one-hot); used at scale in
+    chapters/losses-at-scale.
+    """
+    fn = "linear_cross_entropy"
+    check_floating(input, "input", fn)
+    check_dims(input, "input", fn, (1, 2), "(in_features,) or (N, in_features)")
+    check_floating(linear_weight, "linear_weight", fn)
+    check_min_dims(linear_weight, "linear_weight", fn, 2, "(C, in_features) or (C, d1, ..., dK, in_features)")
+    check_same_device(fn, input=input, linear_weight=linear_weight)
+    in_features, num_classes = input.shape[-1], linear_weight.shape[0]
+    out_features = tuple(linear_weight.shape[1:-1])
+    if linear_weight.shape[-1] != in_features:
+        fail(ValueError, fn, "linear_weight", f"a tensor whose last dimension is in_features = {in_features} "
+             "(input's last dimension)", f"shape {tuple(linear_weight.shape)}")
+    if linear_bias is not None:
+        check_floating(linear_bias, "linear_bias", fn)
+        check_same_device(fn, input=input, linear_bias=linear_bias)
+        check_shape(linear_bias, "linear_bias", fn, (num_classes, *out_features),
+                    "one bias per logit (linear_weight's shape without in_features)")
+    if out_features and input.dim() == 1:
+        fail(ValueError, fn, "input", f"batched, (N, {in_features}), when linear_weight has dimensions "
+             f"d1, ..., dK {out_features}", f"shape {tuple(input.shape)}")
+    check_tensor(target, "target", fn)
+    check_same_device(fn, input=input, target=target)
+    check_int(ignore_index, "ignore_index", fn, allow_none=True)
+    check_reduction(reduction, fn)
+    check_scalar(label_smoothing, "label_smoothing", fn, low=0.0, high=1.0)
+    options_type = getattr(nn, "LinearCrossEntropyOptions", None)
+    if options is not None and (options_type is None or not isinstance(options, options_type)):
+        fail(TypeError, fn, "options", "None or a torch.nn.LinearCrossEntropyOptions", type(options).__name__)
+
+    # Autocast, as PyTorch's reference path: linear in the autocast dtype, cross-entropy in float32.
+    low = _autocast_dtype(input.device)
+    if low is not None:
+        input, linear_weight, linear_bias = (
+            t if t is None or t.dtype == torch.float64 else t.to(low) for t in (input, linear_weight, linear_bias))
+    check_same_dtype(fn, input=input, linear_weight=linear_weight, linear_bias=linear_bias)
+    dtype = torch.float32 if low is not None and input.dtype != torch.float64 else input.dtype
+    if weight is not None:
+        check_floating(weight, "weight", fn)
+        check_same_device(fn, input=input, weight=weight)
+        (weight,) = autocast_float32(weight)
+        check_same_dtype(fn, logits=torch.empty(0, dtype=dtype), weight=weight)
+        check_shape(weight, "weight", fn, (num_classes,), "one weight per class")
+        check_values_in(weight, "weight", fn, 0.0, math.inf, high_open=True, what="finite and >= 0 everywhere")
+
+    batch = tuple(input.shape[:-1])
+    depth = math.prod(out_features)
+    probabilities = tuple(target.shape) == (*batch, num_classes, *out_features)
+    if probabilities:
+        if ignore_index is not None:
+            fail(ValueError, fn, "ignore_index", "None when target holds class probabilities (target has the "
+                 f"logits' shape {tuple(target.shape)})", ignore_index)
+        check_floating(target, "target", fn, expected="a floating tensor of class probabilities when it has the "
+                       f"logits' shape {(*batch, num_classes, *out_features)} (for class indices, pass shape "
+                       f"{(*batch, *out_features)})")
+        check_values_in(target, "target", fn, 0.0, 1.0)
+        (target,) = autocast_float32(target)
+        dtype = torch.promote_types(dtype, target.dtype)
+        rows = target.reshape(-1, num_classes, depth)
+    else:
+        ignore_index = -100 if ignore_index is None else ignore_index
+        check_integer(target, "target", fn)
+        if tuple(target.shape) != (*batch, *out_features):
+            fail(ValueError, fn, "target", f"class indices of shape {(*batch, *out_features)} (input's batch "
+                 f"shape, then linear_weight's d1, ..., dK) or probabilities of shape "
+                 f"{(*batch, num_classes, *out_features)}", f"shape {tuple(target.shape)}")
+        check_class_indices(target, "target", fn, num_classes, ignore_index)
+        rows = target.reshape(-1, depth)
+    if weight is not None:
+        weight = weight.to(dtype)
+
+    x = input.reshape(-1, in_features)
+    w_flat = linear_weight.reshape(num_classes * depth, in_features)
+    b_flat = None if linear_bias is None else linear_bias.reshape(num_classes * depth)
+    chunk = _chunk_size(x.shape[0], in_features, num_classes * depth, options)
+    losses = _LinearCrossEntropy.apply(x, w_flat, b_flat, rows, weight, ignore_index, label_smoothing,
+                                       num_classes, chunk, dtype)
+    if reduction == "none":
+        return losses.reshape((*batch, *out_features))
+    if reduction == "sum":
+        return losses.sum()
+    if probabilities:
+        return losses.mean()  # over samples (N d1 ... dK), as cross_entropy with probabilities
+    keep = rows != ignore_index
+    if weight is None:
+        return losses.sum() / keep.sum()
+    return losses.sum() / torch.where(keep, weight[torch.where(keep, rows, 0)], 0).sum()
+
+
 # --------------------------------------------------------------------------- KL divergence
 
 def kl_div(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean",
@@ -612,6 +906,46 @@ class CrossEntropyLoss(nn.Module):
                              reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
+class LinearCrossEntropyLoss(nn.Module):
+    """Module twin of :func:`linear_cross_entropy` (and of ``torch.nn.LinearCrossEntropyLoss``): holds
+    the projection as ``self.linear``, an ``nn.Linear(in_features, C * prod(out_features))`` (a state
+    dict loads into PyTorch's module and back), and never materialises the logits."""
+
+    def __init__(self, in_features: int, num_classes: int, *, out_features: tuple = (), bias: bool = False,
+                 device=None, dtype=None, reduction: str = "mean", weight: Optional[torch.Tensor] = None,
+                 ignore_index: Optional[int] = None, label_smoothing: float = 0.0, options=None) -> None:
+        super().__init__()
+        fn = "LinearCrossEntropyLoss"
+        check_int(in_features, "in_features", fn, low=1)
+        check_int(num_classes, "num_classes", fn, low=1)
+        if not isinstance(out_features, tuple) or not all(isinstance(d, int) and d >= 1 for d in out_features):
+            fail(TypeError, fn, "out_features", "a tuple of positive ints", repr(out_features))
+        check_flag(bias, "bias", fn)
+        check_reduction(reduction, fn)
+        check_int(ignore_index, "ignore_index", fn, allow_none=True)
+        check_scalar(label_smoothing, "label_smoothing", fn, low=0.0, high=1.0)
+        if weight is not None:
+            check_floating(weight, "weight", fn)
+            check_shape(weight, "weight", fn, (num_classes,), "one weight per class")
+        self.register_buffer("weight", weight)
+        self.num_classes = num_classes
+        self.out_features = out_features
+        self.reduction = reduction
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.options = options
+        self.linear = nn.Linear(in_features, math.prod(out_features, start=num_classes), bias=bias,
+                                device=device, dtype=dtype)
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        shape = (self.num_classes, *self.out_features)
+        linear_weight = self.linear.weight.reshape(*shape, self.linear.in_features)
+        linear_bias = None if self.linear.bias is None else self.linear.bias.reshape(shape)
+        return linear_cross_entropy(input, linear_weight, target, linear_bias=linear_bias, weight=self.weight,
+                                    reduction=self.reduction, ignore_index=self.ignore_index,
+                                    label_smoothing=self.label_smoothing, options=self.options)
+
+
 class KLDivLoss(nn.Module):
     """Module twin of :func:`kl_div` (and of ``torch.nn.KLDivLoss``): input log-probabilities."""
 
@@ -647,4 +981,8 @@ CATALOG = (
     LossInfo("kl_div", "KLDivLoss", "classification", "torch.nn.functional.kl_div", _CE,
              "match a predicted distribution to a target distribution (distillation); use 'batchmean'",
              inputs=("log_probs", "dist")),
+    LossInfo("linear_cross_entropy", "LinearCrossEntropyLoss", "classification",
+             "torch.nn.functional.linear_cross_entropy", _CE,
+             "a projection to a large vocabulary followed by cross-entropy: never holds the (N, C) logits",
+             inputs=("real", "real", "classes")),
 )

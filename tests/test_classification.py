@@ -303,7 +303,7 @@ def test_modules_equal_pytorch_modules():
 def test_catalog_rows():
     names = {row.name for row in classification.CATALOG}
     assert names == {"binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy",
-                     "kl_div"}
+                     "kl_div", "linear_cross_entropy"}
     for row in classification.CATALOG:
         assert hasattr(lb, row.name) and hasattr(lb, row.module)
         assert row.family == "classification"
