@@ -172,6 +172,10 @@ def example_inputs(loss: Union[str, LossInfo], shape: Sequence[int] = (8, 4), *,
             args.append(batch_all_miner(args[0].detach(), labels))
         elif kind == "relevance":
             args.append(torch.randint(0, 4, (n, d), generator=g).to(dtype=dtype, device=device))
+        elif kind == "label_lists":  # multilabel_margin_loss: distinct classes, then -1
+            args.append(margin._example_label_lists(n, d, g).to(device))
+        elif kind.startswith("ctc_"):  # ctc_loss: (T, N, C) log-probabilities, targets, both lengths
+            args.append(sequence._example_inputs(n, d, seed, dtype, device)[kind])
         else:
             arg = {"sign_rows": Arg("sign", shape=(n,)), "binary_rows": Arg("binary", shape=(n,)),
                    "target_rows": Arg("target", shape=(n,)),
