@@ -92,7 +92,13 @@ CONVENTIONS: Dict[str, Tuple[str, str]] = {
 
 # The loss classes of torch.nn that lossbook leaves out on purpose: class name -> the reason the
 # appendix shows (one line). Every other loss class of torch.nn has a twin in the catalog.
-EXCLUDED: Dict[str, str] = {}
+EXCLUDED: Dict[str, str] = {
+    "AdaptiveLogSoftmaxWithLoss": "a layer with its loss, not a loss function (it owns the head and tail "
+                                  "projections and returns the log-probabilities with the loss), so no catalog "
+                                  "row; its twin is the module `lb.AdaptiveLogSoftmaxWithLoss`, equal to "
+                                  "PyTorch's with the weights copied",
+}
+NOT_TWINNED = EXCLUDED  # the name issue 13 uses for the same list
 
 
 def _convention(name: str) -> str:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 import torch.nn as nn
@@ -82,6 +82,7 @@ __all__ = [
     "cross_entropy", "CrossEntropyLoss",
     "kl_div", "KLDivLoss",
     "linear_cross_entropy", "LinearCrossEntropyLoss",
+    "AdaptiveLogSoftmaxWithLoss", "ASMoutput",
 ]
 
 KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
@@ -957,6 +958,110 @@ class KLDivLoss(nn.Module):
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+# --------------------------------------------------------------------------- adaptive softmax
+
+class ASMoutput(NamedTuple):
+    """What :class:`AdaptiveLogSoftmaxWithLoss` returns: each target's log-probability, and the loss."""
+
+    output: torch.Tensor
+    loss: torch.Tensor
+
+
+class AdaptiveLogSoftmaxWithLoss(nn.Module):
+    r"""Twin of ``torch.nn.AdaptiveLogSoftmaxWithLoss`` (Grave et al. 2017): a softmax over a large
+    vocabulary, cheap for frequent classes. A layer with its loss, not a loss function, so it has
+    no catalog row (see :data:`lossbook.catalog.EXCLUDED`); with the weights copied (the same
+    ``state_dict``) its outputs, loss, ``log_prob`` and ``predict`` equal PyTorch's.
+
+    Classes sorted by frequency are split by ``cutoffs`` into a shortlist [0, c_0) and clusters
+    [c_0, c_1), ... . The *head* is a linear layer to the shortlist's classes and one logit per
+    cluster; cluster i has its own *tail*, a projection to ``in_features // div_value ** (i + 1)``
+    features and then to its classes. The log-probability of a class is
+
+    .. math:: \log p(y) = \log p_{\text{head}}(y) \ \text{(shortlist)}, \qquad
+              \log p(y) = \log p_{\text{head}}(\text{cluster}_i) + \log p_{\text{tail}_i}(y)
+              \ \text{(cluster } i\text{)},
+
+    a proper distribution over all ``n_classes``; the loss is the mean of :math:`-\log p(y_n)`.
+    Only the rows whose target falls in a cluster pay for that cluster's tail.
+
+    ``forward(input_, target_)``: ``input_`` (N, in_features) with ``target_`` (N,), or
+    (in_features,) with (); returns :class:`ASMoutput` ``(output, loss)``, ``output`` the
+    log-probability of each target. ``log_prob(input)`` (N, n_classes); ``predict(input)`` (N,).
+    Checks: the constructor's arguments as PyTorch; targets integer of the right shape and (a value
+    check) in [0, n_classes), with this library's message.
+
+    Used in chapters/losses-at-scale beside :func:`linear_cross_entropy`.
+    """
+
+    def __init__(self, in_features: int, n_classes: int, cutoffs, div_value: float = 4.0,
+                 head_bias: bool = False, device=None, dtype=None) -> None:
+        super().__init__()
+        fn = "AdaptiveLogSoftmaxWithLoss"
+        check_int(in_features, "in_features", fn, low=1)
+        check_int(n_classes, "n_classes", fn, low=2)
+        cutoffs = list(cutoffs)
+        if (not cutoffs or cutoffs != sorted(set(cutoffs)) or not all(isinstance(c, int) for c in cutoffs)
+                or cutoffs[0] <= 0 or cutoffs[-1] > n_classes - 1):
+            fail(ValueError, fn, "cutoffs", f"increasing distinct ints in [1, {n_classes - 1}] (n_classes - 1)",
+                 cutoffs)
+        check_scalar(div_value, "div_value", fn, low=0.0, low_open=True)
+        check_flag(head_bias, "head_bias", fn)
+        kw = {"device": device, "dtype": dtype}
+        self.in_features, self.n_classes, self.div_value, self.head_bias = in_features, n_classes, div_value, head_bias
+        self.cutoffs = cutoffs + [n_classes]
+        self.shortlist_size = self.cutoffs[0]
+        self.n_clusters = len(self.cutoffs) - 1
+        self.head_size = self.shortlist_size + self.n_clusters
+        self.head = nn.Linear(in_features, self.head_size, bias=head_bias, **kw)
+        self.tail = nn.ModuleList(
+            nn.Sequential(nn.Linear(in_features, int(in_features // div_value ** (i + 1)), bias=False, **kw),
+                          nn.Linear(int(in_features // div_value ** (i + 1)), self.cutoffs[i + 1] - self.cutoffs[i],
+                                    bias=False, **kw))
+            for i in range(self.n_clusters))
+
+    def forward(self, input_: torch.Tensor, target_: torch.Tensor) -> ASMoutput:
+        fn = "AdaptiveLogSoftmaxWithLoss"
+        check_floating(input_, "input_", fn)
+        check_integer(target_, "target_", fn)
+        check_dims(input_, "input_", fn, (1, 2), "(N, in_features) or (in_features,)")
+        if input_.shape[-1] != self.in_features:
+            fail(ValueError, fn, "input_", f"a tensor whose last dimension is in_features = {self.in_features}",
+                 f"shape {tuple(input_.shape)}")
+        expected = tuple(input_.shape[:-1])
+        if tuple(target_.shape) != expected:
+            fail(ValueError, fn, "target_", f"class indices of shape {expected} for input_ of shape "
+                 f"{tuple(input_.shape)}", f"shape {tuple(target_.shape)}")
+        check_class_indices(target_, "target_", fn, self.n_classes)
+        input = input_.reshape(-1, self.in_features)
+        target = target_.reshape(-1)
+        head_logprob = log_softmax(self.head(input), 1)
+        cluster = torch.bucketize(target, torch.tensor(self.cutoffs, device=target.device), right=True)
+        head_index = torch.where(cluster == 0, target, self.shortlist_size + cluster - 1)
+        output = head_logprob.gather(1, head_index.unsqueeze(1)).squeeze(1)
+        for i, tail in enumerate(self.tail, 1):  # each cluster's tail on its own rows only
+            rows = (cluster == i).nonzero().squeeze(1)
+            if rows.numel():
+                local = log_softmax(tail(input.index_select(0, rows)), 1)
+                relative = (target.index_select(0, rows) - self.cutoffs[i - 1]).unsqueeze(1)
+                output = output.index_add(0, rows, local.gather(1, relative).squeeze(1))
+        return ASMoutput(output.reshape(expected), (-output).mean())
+
+    def log_prob(self, input: torch.Tensor) -> torch.Tensor:
+        """The log-probabilities of all ``n_classes`` classes, (N, n_classes)."""
+        check_floating(input, "input", "AdaptiveLogSoftmaxWithLoss.log_prob")
+        check_dims(input, "input", "AdaptiveLogSoftmaxWithLoss.log_prob", (2,), "(N, in_features)")
+        head_logprob = log_softmax(self.head(input), 1)
+        parts = [head_logprob[:, :self.shortlist_size]]
+        for i, tail in enumerate(self.tail):
+            parts.append(log_softmax(tail(input), 1) + head_logprob[:, self.shortlist_size + i:self.shortlist_size + i + 1])
+        return torch.cat(parts, 1)
+
+    def predict(self, input: torch.Tensor) -> torch.Tensor:
+        """The most probable class of each row, (N,): ``log_prob(input).argmax(1)``."""
+        return self.log_prob(input).argmax(1)
 
 
 # --------------------------------------------------------------------------- catalog

@@ -271,3 +271,44 @@ def test_bad_input_raises(call, exc, match):
 def test_pytorch_accepts_probabilities_outside_zero_one():
     # The reason for the stricter check: PyTorch returns a number (a meaningless one).
     assert torch.isfinite(F.linear_cross_entropy(x2, w2, p2 * 3 - 1))
+
+
+# --------------------------------------------------------------------------- adaptive softmax
+
+@pytest.mark.parametrize("head_bias", [False, True])
+def test_adaptive_log_softmax_equals_pytorchs_with_the_weights_copied(head_bias):
+    kw = dict(div_value=2.0, head_bias=head_bias, dtype=F64)
+    theirs = nn.AdaptiveLogSoftmaxWithLoss(16, 50, [5, 20, 35], **kw)
+    ours = lb.AdaptiveLogSoftmaxWithLoss(16, 50, [5, 20, 35], **kw)
+    assert ours.state_dict().keys() == theirs.state_dict().keys()
+    ours.load_state_dict(theirs.state_dict())
+    g = gen(20)
+    x = torch.randn(40, 16, generator=g, dtype=F64)
+    t = torch.randint(0, 50, (40,), generator=g)
+    a, b = ours(x, t), theirs(x, t)
+    assert_close(a.output, b.output)
+    assert_close(a.loss, b.loss)
+    a.loss.backward()
+    b.loss.backward()
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        assert_close(p.grad, q.grad)
+    assert_close(ours.log_prob(x), theirs.log_prob(x))
+    assert_close(ours.log_prob(x).exp().sum(1), torch.ones(40, dtype=F64))  # a distribution over 50 classes
+    assert torch.equal(ours.predict(x), theirs.predict(x))
+    one, other = ours(x[0], t[0]), theirs(x[0], t[0])  # unbatched
+    assert one.output.shape == other.output.shape == ()
+    assert_close(one.loss, other.loss)
+
+
+def test_adaptive_log_softmax_bad_inputs():
+    with pytest.raises(ValueError, match="`cutoffs`"):
+        lb.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 3])
+    with pytest.raises(ValueError, match="`cutoffs`"):
+        lb.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 10])
+    asm = lb.AdaptiveLogSoftmaxWithLoss(8, 10, [5])
+    with pytest.raises(ValueError, match="`target_`"):
+        asm(torch.randn(3, 8), torch.tensor([0, 1, 10]))
+    with pytest.raises(ValueError, match="`target_`"):
+        asm(torch.randn(3, 8), torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match="`target_`"):
+        asm(torch.randn(3, 8), torch.tensor([0.0, 1.0, 2.0]))
