@@ -64,7 +64,7 @@ def z_loss(input: torch.Tensor, *, weight: float = 1e-4, reduction: str = "mean"
     """
     fn = "z_loss"
     check_class_input(input, fn)
-    check_scalar(weight, "weight", fn, low=0.0)
+    check_scalar(weight, "weight", fn, low=0.0, high=math.inf, high_open=True)
     check_reduction(reduction, fn)
     (input,) = autocast_float32(input)
     log_z = torch.logsumexp(input, dim=class_dim(input))
@@ -76,7 +76,7 @@ class ZLoss(nn.Module):
 
     def __init__(self, *, weight: float = 1e-4, reduction: str = "mean") -> None:
         super().__init__()
-        check_scalar(weight, "weight", "ZLoss", low=0.0)
+        check_scalar(weight, "weight", "ZLoss", low=0.0, high=math.inf, high_open=True)
         check_reduction(reduction, "ZLoss")
         self.weight, self.reduction = weight, reduction
 

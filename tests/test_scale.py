@@ -82,7 +82,8 @@ def test_z_loss_empty_batch():
 @pytest.mark.parametrize("bad, exc, match", [
     (dict(input=torch.zeros(3, 4, dtype=torch.long)), TypeError, "`input` must be a floating-point"),
     (dict(input=torch.tensor(1.0)), ValueError, "`input` must be a tensor of shape"),
-    (dict(weight=-1.0), ValueError, r"`weight` must be in \[0, inf\]"),
+    (dict(weight=-1.0), ValueError, r"`weight` must be in \[0, inf\)"),
+    (dict(weight=float("inf")), ValueError, r"`weight` must be in \[0, inf\)"),
     (dict(weight=float("nan")), ValueError, "`weight`"),
     (dict(weight=torch.tensor(1.0)), TypeError, "`weight` must be a Python number"),
     (dict(reduction="batchmean"), ValueError, "`reduction` must be one of"),
