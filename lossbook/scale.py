@@ -50,14 +50,14 @@ def z_loss(input: torch.Tensor, *, weight: float = 1e-4, reduction: str = "mean"
     Softmax cross-entropy does not change when a constant is added to every logit of a row, so
     nothing in it stops the logits (and :math:`\log Z`) from drifting as training goes on, far
     from 0 where low-precision numbers are coarse. Added to the loss, the z-loss pulls
-    :math:`\log Z` towards 0 (the logits towards log-probabilities) without changing the
-    softmax. Chowdhery et al. (2022) use :math:`\lambda = 10^{-4}` (``weight``, the default)
-    "to increase the stability of training".
+    :math:`\log Z` towards 0, the logits towards log-probabilities (a common shift of a row,
+    which the softmax does not see). Chowdhery et al. (2022) use :math:`\lambda = 10^{-4}`
+    (``weight``, the default) and found that it increases the stability of training.
 
     Shapes: ``input`` logits (C,), (N, C) or (N, C, d1, ..., dK), classes on dimension 1
     (dimension 0 when unbatched), as for :func:`lossbook.cross_entropy`. 'none' returns the
     input's shape without the class dimension; 'mean' averages over those entries, 'sum'
-    adds them (mask padded positions with 'none'). ``weight`` >= 0. Under autocast it computes
+    adds them (mask padded positions with 'none'). ``weight`` finite and >= 0. Under autocast it computes
     in float32, as PyTorch's losses do.
 
     Derived in chapters/losses-at-scale.
