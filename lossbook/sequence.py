@@ -3,19 +3,19 @@
 
 CTC scores a label sequence :math:`y = (y_1, \\dots, y_S)` against T frames of log-probabilities
 over C classes, one of them the *blank*, without an alignment: it sums the probabilities of
-every frame-level path :math:`\\pi` that the collapse map :math:`\\mathcal{B}` (merge repeated
+every alignment :math:`\\mathbf{u}` (one class per frame) that the collapse map (merge repeated
 labels, then drop blanks) turns into :math:`y`,
 
-.. math:: \\ell = -\\log \\sum_{\\pi:\\ \\mathcal{B}(\\pi) = y}\\ \\prod_{t=1}^{T} p_t(\\pi_t),
+.. math:: \\ell = -\\log \\sum_{\\mathbf{u} \\in \\mathcal{A}(y, T)}\\ \\prod_{t=1}^{T} p_{t,u_t},
 
-computed by the forward (alpha) recursion over the *extended* sequence
+computed by the forward recursion over the *extended* sequence
 :math:`y' = (\\varnothing, y_1, \\varnothing, y_2, \\dots, y_S, \\varnothing)` of length 2S + 1, in log
 space. :func:`ctc_loss` runs it vectorised over the batch and over the 2S + 1 positions, with a
 Python loop over time only, and lets autograd differentiate it.
 
-Helpers: :func:`ctc_collapse` (the map :math:`\\mathcal{B}`), :func:`ctc_best_path` (the most
+Helpers: :func:`ctc_collapse` (the collapse map), :func:`ctc_best_path` (the most
 probable frame-level path and its log-probability), :func:`ctc_greedy_decode` (the collapse of the
-best path: best-path decoding), :func:`ctc_forward_variables` (the alpha table of one sequence,
+best path: best-path decoding), :func:`ctc_forward_variables` (the forward table of one sequence,
 for the lattice figure), :func:`edit_distance` and :func:`label_error_rate`.
 
 Derived in chapters/sequence-losses; Graves et al. (2006).
@@ -134,14 +134,14 @@ def ctc_loss(log_probs: torch.Tensor, targets: torch.Tensor, input_lengths: Leng
     r"""Connectionist temporal classification; equals ``F.ctc_loss``, values and gradients.
 
     With :math:`y'` the extended sequence (blanks around and between the S labels, length
-    L = 2S + 1) and :math:`\alpha_t(s)` the log-probability of all path prefixes that end at
+    S' = 2S + 1) and :math:`\phi_t(s)` the log-probability of all alignment prefixes that end at
     position :math:`s` of :math:`y'` at frame :math:`t`:
 
     .. math::
-        \alpha_1(0) = \log p_1(\varnothing), \quad \alpha_1(1) = \log p_1(y_1), \\
-        \alpha_t(s) = \log p_t(y'_s) + \operatorname{logsumexp}\bigl(\alpha_{t-1}(s),\ \alpha_{t-1}(s-1),\
-                      [\alpha_{t-1}(s-2)\ \text{if}\ y'_s \ne \varnothing \text{ and } y'_s \ne y'_{s-2}]\bigr), \\
-        \ell_n = -\operatorname{logsumexp}\bigl(\alpha_{T_n}(L_n - 1),\ \alpha_{T_n}(L_n - 2)\bigr)
+        \phi_1(0) = \log p_{1,\varnothing}, \quad \phi_1(1) = \log p_{1,y_1}, \\
+        \phi_t(s) = \log p_{t,y'_s} + \operatorname{logsumexp}\bigl(\phi_{t-1}(s),\ \phi_{t-1}(s-1),\
+                      [\phi_{t-1}(s-2)\ \text{if}\ y'_s \ne \varnothing \text{ and } y'_s \ne y'_{s-2}]\bigr), \\
+        \ell_n = -\operatorname{logsumexp}\bigl(\phi_{T_n}(S'_n - 1),\ \phi_{T_n}(S'_n - 2)\bigr)
 
     The skip from :math:`s-2` is the rule that makes a blank obligatory between two equal
     labels: "aa" needs a blank frame between its two a's, so a target needs at least
@@ -150,13 +150,13 @@ def ctc_loss(log_probs: torch.Tensor, targets: torch.Tensor, input_lengths: Leng
     as in PyTorch.
 
     **Gradient.** Autograd differentiates the recursion; the true gradient with respect to
-    ``log_probs`` is minus the posterior occupation :math:`\gamma_t(c)` (the probability that
-    frame t emits c, given the target). PyTorch returns :math:`p_t(c) - \gamma_t(c)` instead, the
+    ``log_probs`` is minus the posterior occupation :math:`o_{t,c}` (the probability that
+    frame t emits c, given the target). PyTorch returns :math:`p_{t,c} - o_{t,c}` instead, the
     gradient with respect to the *logits* under a ``log_softmax``; both give the same gradient
     to the logits through ``log_softmax`` (its backward removes anything constant over the
     classes). To be PyTorch's twin this function adds a term whose value is exactly 0,
-    :math:`\sum_{t < T_n}\sum_c \bigl(p_t(c) - \operatorname{sg}[p_t(c)]\bigr)`, whose gradient is
-    :math:`p_t(c)`. An infinite loss has a NaN gradient on its frames, as in PyTorch. One
+    :math:`\sum_{t < T_n}\sum_c \bigl(p_{t,c} - \operatorname{sg}[p_{t,c}]\bigr)`, whose gradient is
+    :math:`p_{t,c}`. An infinite loss has a NaN gradient on its frames, as in PyTorch. One
     deliberate difference: where a log-probability is -inf (a class of probability exactly 0),
     PyTorch's gradient is NaN (it computes -inf - (-inf)); this one's is 0, the limit.
 
@@ -383,7 +383,7 @@ def ctc_greedy_decode(log_probs: torch.Tensor, input_lengths: Optional[Lengths] 
 
 def ctc_forward_variables(log_probs: torch.Tensor, target: Union[torch.Tensor, Sequence[int]], *,
                           blank: int = 0) -> torch.Tensor:
-    r"""The alpha table of one sequence: :math:`\alpha_t(s)` for every frame t and every position
+    r"""The forward table of one sequence: :math:`\phi_t(s)` for every frame t and every position
     s of the extended target (2S + 1), a (T, 2S + 1) tensor in log space (-inf where no path
     reaches). The loss is -logsumexp of the last row's last two entries. ``log_probs`` (T, C);
     ``target`` the S labels. For the lattice figure of chapters/sequence-losses.
