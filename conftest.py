@@ -21,11 +21,11 @@ settings.register_profile(
 settings.load_profile("lossbook")
 
 
-# Work is shared between the two workers by group (`--dist loadgroup` in pyproject.toml). Every
-# test file and every notebook is one group, so a notebook's cells run in order in one kernel,
-# as with `--dist loadfile`; one chapter's assignment tests (tests/test_assignments.py) form a
-# group of their own, so the chapters' assignments are graded on both workers. The slowest
-# groups are scheduled first, so that neither worker is left with one long group at the end.
+# Work is shared between the two workers by scope (`--dist loadscope` in pyproject.toml): every
+# test file and every notebook is one scope, so a notebook's cells run in order in one kernel, and
+# every test class is a scope of its own, so that tests/test_assignments.py's one class per chapter
+# spreads the chapters' grading over both workers. The slowest scopes are scheduled first, so
+# that neither worker is left with one long scope at the end.
 import pytest  # noqa: E402
 
 SLOW_FIRST = ("test_book.py", "test_assignments.py", "chapters/")
@@ -33,10 +33,6 @@ SLOW_FIRST = ("test_book.py", "test_assignments.py", "chapters/")
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if not any(m.name == "xdist_group" for m in item.iter_markers()):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
     def rank(item):
         path = item.nodeid.split("::")[0]
         return next((k for k, key in enumerate(SLOW_FIRST) if key in path), len(SLOW_FIRST))

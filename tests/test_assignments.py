@@ -34,14 +34,6 @@ STUDENTS = ("solution", "released", "first", "wrong")
 PROBE = "ANSWERS:"
 
 
-def group(slug: str):
-    """All tests of one chapter's course run on one worker, which grades it once."""
-    return pytest.param(slug, marks=pytest.mark.xdist_group(f"assignment-{slug}"), id=slug)
-
-
-CHAPTER_PARAMS = [group(slug) for slug in SLUGS]
-
-
 # --------------------------------------------------------------------------- structure
 
 def assigned_names(code: str) -> set[str]:
@@ -212,103 +204,104 @@ def exercise_scores(result: dict, student: str) -> dict[str, float]:
             for ex in result["chapter"].exercises}
 
 
-@pytest.mark.parametrize("slug", CHAPTER_PARAMS)
-def test_solution_scores_full_marks(slug, tmp_path_factory):
-    result = graded(slug, tmp_path_factory)
-    assert result["code"] == 0, result["log"]
-    full = {ex.label: ex.points for ex in result["chapter"].exercises}
-    assert exercise_scores(result, "solution") == full, result["log"]
-    row = result["csv"]["solution"]
-    assert float(row["score"]) == float(row["max_score"]) == sum(full.values())
-
-
-@pytest.mark.parametrize("slug", CHAPTER_PARAMS)
-def test_released_notebook_scores_zero(slug, tmp_path_factory):
-    result = graded(slug, tmp_path_factory)
-    assert all(v == 0 for v in exercise_scores(result, "released").values())
-    assert float(result["csv"]["released"]["score"]) == 0
-
-
-@pytest.mark.parametrize("slug", CHAPTER_PARAMS)
-def test_first_exercise_alone_scores_exactly_its_points(slug, tmp_path_factory):
-    result = graded(slug, tmp_path_factory)
-    exercises = result["chapter"].exercises
-    expected = {ex.label: ex.points if k == 0 else 0 for k, ex in enumerate(exercises)}
-    assert exercise_scores(result, "first") == expected
-    assert float(result["csv"]["first"]["score"]) == exercises[0].points
-
-
-@pytest.mark.parametrize("slug", CHAPTER_PARAMS)
-def test_each_wrong_answer_loses_its_points(slug, tmp_path_factory):
-    """Each stored wrong answer runs (a student would hand it in) and its exercise's own checks
-    reject it: the check cell fails on an assertion, not on a missing name."""
-    result = graded(slug, tmp_path_factory)
-    scores = exercise_scores(result, "wrong")
-    assert all(v == 0 for v in scores.values()), f"wrong answers that score: {scores}"
-    nb = result["autograded"]["wrong"]
-    for cell in nb.cells:
-        gid, errors = course.grade_id(cell), [o for o in cell.get("outputs", []) if o.output_type == "error"]
-        if course.meta(cell).get("solution"):
-            assert not errors, f"{slug} {gid}: the wrong answer itself raises {errors[0].ename}"
-        if course.meta(cell).get("grade"):
-            assert errors, f"{slug} {gid}: the wrong answer passes this check"
-            assert errors[0].ename not in ("NameError", "NotImplementedError"), (
-                f"{slug} {gid}: fails on {errors[0].ename}, not on the wrong value")
-
-
-@pytest.mark.parametrize("slug", CHAPTER_PARAMS)
-def test_released_notebook_shows_no_solution_and_no_hidden_test(slug, tmp_path_factory):
-    result = graded(slug, tmp_path_factory)
-    chapter, released = result["chapter"], result["released"]
-    text = "\n".join(course.source(c) for c in released.cells)
-    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
-    assert "wrong_answer" not in json.dumps(released)
-    secret_lines = set()
-    for ex in chapter.exercises:
-        for i in ex.solutions:
-            for region in course.solution_regions(course.source(chapter.nb.cells[i])):
-                secret_lines |= {line.strip() for line in region.splitlines()}
-        for i in ex.checks:
-            for hidden in course.HIDDEN_REGION.findall(course.source(chapter.nb.cells[i])):
-                secret_lines |= {line.strip() for line in hidden.splitlines()}
-    visible = {line.strip() for line in text.splitlines()}
-    # Short lines ("else:", "return out") may occur elsewhere; a substantive line may not.
-    leaked = {line for line in secret_lines & visible if len(line) > 24 and not line.startswith("#")}
-    assert not leaked, f"{slug}: the released notebook shows {sorted(leaked)[:3]}"
-    assert course.source(released.cells[0]).startswith("# On Colab"), "the install cell comes first"
-
-
 def numbers_in(code: str) -> list[float]:
     return [float(node.value) for node in ast.walk(ast.parse(code))
             if isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
             and not isinstance(node.value, bool)]
 
 
-@pytest.mark.parametrize("slug", CHAPTER_PARAMS)
-def test_no_visible_check_states_an_answer(slug, tmp_path_factory):
-    """No number a solution computes appears in a check a student can see, unless the
-    statement or the exercise's data already state it."""
-    result = graded(slug, tmp_path_factory)
-    chapter = result["chapter"]
-    printed = "".join(o.get("text", "") for c in result["autograded"]["solution"].cells
-                      for o in c.get("outputs", []) if o.output_type == "stream")
-    line = next(l for l in printed.splitlines() if l.startswith(PROBE))
-    answers = [v for values in json.loads(line[len(PROBE):]).values() for v in values]
-    for ex in chapter.exercises:
-        given = course.source(chapter.nb.cells[ex.statement]) + "".join(
-            course.source(chapter.nb.cells[i]) for i in ex.data)
-        stated = set(numbers_in_text(given))
-        for i in ex.checks:
-            visible = course.visible_part(course.source(chapter.nb.cells[i]))
-            for literal in numbers_in(visible):
-                if literal in stated or (literal.is_integer() and abs(literal) < 10):
-                    continue
-                close = [a for a in answers if abs(a - literal) <= 1e-3 * max(1.0, abs(a))]
-                assert not close, f"{slug} {ex.label}: visible check states {literal}, an answer"
-
-
 def numbers_in_text(text: str) -> list[float]:
     return [float(m) for m in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+
+
+class AssignmentChecks:
+    """The end-to-end checks of one chapter's assignment. One class per chapter is generated below:
+    pytest-xdist (`--dist loadscope`) runs a class on one worker, which grades the chapter once."""
+
+    slug: str
+
+    def test_solution_scores_full_marks(self, tmp_path_factory):
+        slug = self.slug
+        result = graded(slug, tmp_path_factory)
+        assert result["code"] == 0, result["log"]
+        full = {ex.label: ex.points for ex in result["chapter"].exercises}
+        assert exercise_scores(result, "solution") == full, result["log"]
+        row = result["csv"]["solution"]
+        assert float(row["score"]) == float(row["max_score"]) == sum(full.values())
+
+    def test_released_notebook_scores_zero(self, tmp_path_factory):
+        slug = self.slug
+        result = graded(slug, tmp_path_factory)
+        assert all(v == 0 for v in exercise_scores(result, "released").values())
+        assert float(result["csv"]["released"]["score"]) == 0
+
+    def test_first_exercise_alone_scores_exactly_its_points(self, tmp_path_factory):
+        slug = self.slug
+        result = graded(slug, tmp_path_factory)
+        exercises = result["chapter"].exercises
+        expected = {ex.label: ex.points if k == 0 else 0 for k, ex in enumerate(exercises)}
+        assert exercise_scores(result, "first") == expected
+        assert float(result["csv"]["first"]["score"]) == exercises[0].points
+
+    def test_each_wrong_answer_loses_its_points(self, tmp_path_factory):
+        """Each stored wrong answer runs (a student would hand it in) and its exercise's own checks
+        reject it: the check cell fails on an assertion, not on a missing name."""
+        slug = self.slug
+        result = graded(slug, tmp_path_factory)
+        scores = exercise_scores(result, "wrong")
+        assert all(v == 0 for v in scores.values()), f"wrong answers that score: {scores}"
+        nb = result["autograded"]["wrong"]
+        for cell in nb.cells:
+            gid, errors = course.grade_id(cell), [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            if course.meta(cell).get("solution"):
+                assert not errors, f"{slug} {gid}: the wrong answer itself raises {errors[0].ename}"
+            if course.meta(cell).get("grade"):
+                assert errors, f"{slug} {gid}: the wrong answer passes this check"
+                assert errors[0].ename not in ("NameError", "NotImplementedError"), (
+                    f"{slug} {gid}: fails on {errors[0].ename}, not on the wrong value")
+
+    def test_released_notebook_shows_no_solution_and_no_hidden_test(self, tmp_path_factory):
+        slug = self.slug
+        result = graded(slug, tmp_path_factory)
+        chapter, released = result["chapter"], result["released"]
+        text = "\n".join(course.source(c) for c in released.cells)
+        assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+        assert "wrong_answer" not in json.dumps(released)
+        secret_lines = set()
+        for ex in chapter.exercises:
+            for i in ex.solutions:
+                for region in course.solution_regions(course.source(chapter.nb.cells[i])):
+                    secret_lines |= {line.strip() for line in region.splitlines()}
+            for i in ex.checks:
+                for hidden in course.HIDDEN_REGION.findall(course.source(chapter.nb.cells[i])):
+                    secret_lines |= {line.strip() for line in hidden.splitlines()}
+        visible = {line.strip() for line in text.splitlines()}
+        # Short lines ("else:", "return out") may occur elsewhere; a substantive line may not.
+        leaked = {line for line in secret_lines & visible if len(line) > 24 and not line.startswith("#")}
+        assert not leaked, f"{slug}: the released notebook shows {sorted(leaked)[:3]}"
+        assert course.source(released.cells[0]).startswith("# On Colab"), "the install cell comes first"
+
+    def test_no_visible_check_states_an_answer(self, tmp_path_factory):
+        """No number a solution computes appears in a check a student can see, unless the
+        statement or the exercise's data already state it."""
+        slug = self.slug
+        result = graded(slug, tmp_path_factory)
+        chapter = result["chapter"]
+        printed = "".join(o.get("text", "") for c in result["autograded"]["solution"].cells
+                          for o in c.get("outputs", []) if o.output_type == "stream")
+        line = next(l for l in printed.splitlines() if l.startswith(PROBE))
+        answers = [v for values in json.loads(line[len(PROBE):]).values() for v in values]
+        for ex in chapter.exercises:
+            given = course.source(chapter.nb.cells[ex.statement]) + "".join(
+                course.source(chapter.nb.cells[i]) for i in ex.data)
+            stated = set(numbers_in_text(given))
+            for i in ex.checks:
+                visible = course.visible_part(course.source(chapter.nb.cells[i]))
+                for literal in numbers_in(visible):
+                    if literal in stated or (literal.is_integer() and abs(literal) < 10):
+                        continue
+                    close = [a for a in answers if abs(a - literal) <= 1e-3 * max(1.0, abs(a))]
+                    assert not close, f"{slug} {ex.label}: visible check states {literal}, an answer"
 
 
 # --------------------------------------------------------------------------- bad input
@@ -333,61 +326,68 @@ def graded_copy(tmp_path, tmp_path_factory):
     return where, result
 
 
-@pytest.mark.xdist_group(f"assignment-{BAD_INPUT_CHAPTER}")
-def test_unknown_assignment_gets_a_clear_message_and_grades_nothing(graded_copy, capsys):
-    where, _ = graded_copy
-    before = snapshot(where)
-    code = course.main(["grade", "no-such-chapter", "--course", str(where)])
-    out = capsys.readouterr()
-    assert code == 2
-    assert "no assignment named 'no-such-chapter'" in out.out and BAD_INPUT_CHAPTER in out.out
-    assert "Traceback" not in out.out + out.err
-    assert snapshot(where) == before
-    assert course.main(["grade", "--course", str(where / "nowhere")]) == 2
-    assert "run `make assignments` first" in capsys.readouterr().out
+class BadInputChecks:
+    """Bad input to the grading command, on a copy of one graded chapter's course."""
+
+    def test_unknown_assignment_gets_a_clear_message_and_grades_nothing(self, graded_copy, capsys):
+        where, _ = graded_copy
+        before = snapshot(where)
+        code = course.main(["grade", "no-such-chapter", "--course", str(where)])
+        out = capsys.readouterr()
+        assert code == 2
+        assert "no assignment named 'no-such-chapter'" in out.out and BAD_INPUT_CHAPTER in out.out
+        assert "Traceback" not in out.out + out.err
+        assert snapshot(where) == before
+        assert course.main(["grade", "--course", str(where / "nowhere")]) == 2
+        assert "run `make assignments` first" in capsys.readouterr().out
 
 
-@pytest.mark.xdist_group(f"assignment-{BAD_INPUT_CHAPTER}")
-def test_bad_submissions_get_clear_messages_and_keep_recorded_grades(graded_copy, capsys):
-    """A deleted check cell is restored, a deleted answer cell scores 0, an edited locked cell
-    runs as released, an unreadable notebook is not graded; the grades already recorded
-    (every other student's, and the unreadable one's earlier grade) do not change."""
-    where, result = graded_copy
-    slug, chapter = BAD_INPUT_CHAPTER, result["chapter"]
-    ex1, ex2 = chapter.exercises[0], chapter.exercises[1]
-    full = answered(chapter, result["released"], lambda label: "solution")
-    # 'deleter' answers everything but deletes exercise 1's check cell and exercise 2's answer cell.
-    deleter = nbformat.from_dict(json.loads(json.dumps(full)))
-    deleter.cells = [c for c in deleter.cells
-                     if course.grade_id(c) not in (f"{ex1.label}-check", f"{ex2.label}-solution")]
-    # 'editor' answers nothing and replaces exercise 1's check by `pass`.
-    editor = nbformat.from_dict(json.loads(json.dumps(result["released"])))
-    for cell in editor.cells:
-        if course.grade_id(cell) == f"{ex1.label}-check":
-            cell.source = "pass  # all good"
-    for student, nb in (("deleter", deleter), ("editor", editor)):
-        (where / "submitted" / student / slug).mkdir(parents=True)
-        nbformat.write(nb, where / "submitted" / student / slug / f"{slug}.ipynb")
-    # 'solution', graded already, hands in a file that is not a notebook.
-    (where / "submitted" / "solution" / slug / f"{slug}.ipynb").write_text('{"cells": [')
-    before = snapshot(where)
+    def test_bad_submissions_get_clear_messages_and_keep_recorded_grades(self, graded_copy, capsys):
+        """A deleted check cell is restored, a deleted answer cell scores 0, an edited locked cell
+        runs as released, an unreadable notebook is not graded; the grades already recorded
+        (every other student's, and the unreadable one's earlier grade) do not change."""
+        where, result = graded_copy
+        slug, chapter = BAD_INPUT_CHAPTER, result["chapter"]
+        ex1, ex2 = chapter.exercises[0], chapter.exercises[1]
+        full = answered(chapter, result["released"], lambda label: "solution")
+        # 'deleter' answers everything but deletes exercise 1's check cell and exercise 2's answer cell.
+        deleter = nbformat.from_dict(json.loads(json.dumps(full)))
+        deleter.cells = [c for c in deleter.cells
+                         if course.grade_id(c) not in (f"{ex1.label}-check", f"{ex2.label}-solution")]
+        # 'editor' answers nothing and replaces exercise 1's check by `pass`.
+        editor = nbformat.from_dict(json.loads(json.dumps(result["released"])))
+        for cell in editor.cells:
+            if course.grade_id(cell) == f"{ex1.label}-check":
+                cell.source = "pass  # all good"
+        for student, nb in (("deleter", deleter), ("editor", editor)):
+            (where / "submitted" / student / slug).mkdir(parents=True)
+            nbformat.write(nb, where / "submitted" / student / slug / f"{slug}.ipynb")
+        # 'solution', graded already, hands in a file that is not a notebook.
+        (where / "submitted" / "solution" / slug / f"{slug}.ipynb").write_text('{"cells": [')
+        before = snapshot(where)
 
-    code = course.main(["grade", slug, "--course", str(where)])
-    out = capsys.readouterr()
-    text = out.out + out.err
-    assert code == 1, text  # one submission could not be graded
-    assert "Traceback" not in text
-    assert f"deleter/{slug}: check cell '{ex1.label}-check' is missing" in text
-    assert f"deleter/{slug}: answer cell '{ex2.label}-solution' is missing" in text
-    assert f"editor/{slug}: locked cell '{ex1.label}-check' was edited; graded with the original" in text
-    assert f"solution/{slug}: {slug}.ipynb is not a readable notebook" in text
-    after = snapshot(where)
-    assert {k: v for k, v in after.items() if k in before} == before, "a recorded grade changed"
-    total = sum(ex.points for ex in chapter.exercises)
-    assert after[(slug, "deleter")] == total - ex2.points   # the restored check still grades exercise 1
-    assert after[(slug, "editor")] == 0                    # the original check runs, and fails
-    rows = {r["student_id"]: r for r in course.read_grades(where) if r["assignment"] == slug}
-    assert float(rows["solution"]["score"]) == total and float(rows["editor"]["score"]) == 0
+        code = course.main(["grade", slug, "--course", str(where)])
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert code == 1, text  # one submission could not be graded
+        assert "Traceback" not in text
+        assert f"deleter/{slug}: check cell '{ex1.label}-check' is missing" in text
+        assert f"deleter/{slug}: answer cell '{ex2.label}-solution' is missing" in text
+        assert f"editor/{slug}: locked cell '{ex1.label}-check' was edited; graded with the original" in text
+        assert f"solution/{slug}: {slug}.ipynb is not a readable notebook" in text
+        after = snapshot(where)
+        assert {k: v for k, v in after.items() if k in before} == before, "a recorded grade changed"
+        total = sum(ex.points for ex in chapter.exercises)
+        assert after[(slug, "deleter")] == total - ex2.points   # the restored check still grades exercise 1
+        assert after[(slug, "editor")] == 0                    # the original check runs, and fails
+        rows = {r["student_id"]: r for r in course.read_grades(where) if r["assignment"] == slug}
+        assert float(rows["solution"]["score"]) == total and float(rows["editor"]["score"]) == 0
+
+
+for _slug in SLUGS:
+    _bases = (AssignmentChecks, BadInputChecks) if _slug == BAD_INPUT_CHAPTER else (AssignmentChecks,)
+    _name = "TestAssignment_" + _slug.replace("-", "_")
+    globals()[_name] = type(_name, _bases, {"slug": _slug})
 
 
 def test_teaching_page_table_is_up_to_date():
