@@ -77,15 +77,6 @@ def _no_half_on_cpu(input: torch.Tensor, fn: str) -> None:
              ".float())", f"dtype {input.dtype}")
 
 
-def _mean_or_zero(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    """The reductions of PyTorch's margin kernels: 'mean' of an empty batch is 0 there, not NaN."""
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / max(loss.numel(), 1)
-
-
 def _mean_or_nan(loss: torch.Tensor, reduction: str) -> torch.Tensor:
     """The usual reductions: 'mean' of an empty batch is NaN (0 / 0)."""
     if reduction == "none":
@@ -190,8 +181,10 @@ def multi_margin_loss(input: torch.Tensor, target: torch.Tensor, p: int = 1, mar
     (:math:`m - x_y + x_i = 0`) is 0, PyTorch's choice.
 
     Shapes: ``input`` (N, C) or (C,); ``target`` (N,) or () class indices; ``weight`` (C,);
-    'none' returns (N,) or a scalar; 'mean' divides the sum by N (and is 0 for an empty batch,
-    as in PyTorch). ``reduction`` is keyword-only. Under autocast it computes in float32; float16
+    'none' returns (N,) or a scalar; 'mean' divides the sum by N. For an empty batch, PyTorch
+    2.13's CPU kernel returns uninitialised memory ('sum' and 'mean' alike: any number, NaN
+    included); this one follows the rule of every other loss, 0 for 'sum' and NaN for 'mean'.
+    ``reduction`` is keyword-only. Under autocast it computes in float32; float16
     and bfloat16 on the CPU raise a ``TypeError``, as PyTorch's CPU kernel raises
     ``NotImplementedError``.
 
@@ -220,7 +213,7 @@ def multi_margin_loss(input: torch.Tensor, target: torch.Tensor, p: int = 1, mar
         hinge = hinge * weight[index]
     others = torch.ones_like(hinge).scatter_(cdim, index, 0.0)  # leave the true class out
     loss = (hinge * others).sum(cdim) / num_classes
-    return _mean_or_zero(loss, reduction)
+    return _mean_or_nan(loss, reduction)
 
 
 # --------------------------------------------------------------------------- multi-label margin
@@ -239,7 +232,9 @@ def multilabel_margin_loss(input: torch.Tensor, target: torch.Tensor, *, reducti
 
     Shapes: ``input`` (N, C) or (C,); ``target`` of the same shape, integer, padded with -1
     (or anything in range after the first -1); 'none' returns (N,) or a scalar; 'mean' divides
-    by N (0 for an empty batch, as in PyTorch). Memory O(N C^2): the pairs are formed at once.
+    by N. For an empty batch PyTorch 2.13's CPU kernel returns uninitialised memory; this one
+    gives 0 for 'sum' and NaN for 'mean', like every other loss. It costs O(N C log C): each true class's hinges
+    come from the sorted false scores and a suffix sum, not from the N C^2 pairs.
     ``reduction`` is keyword-only. Under autocast it computes in float32; float16 and bfloat16
     on the CPU raise a ``TypeError``, as PyTorch's CPU kernel raises ``NotImplementedError``.
 
@@ -271,12 +266,19 @@ def multilabel_margin_loss(input: torch.Tensor, target: torch.Tensor, *, reducti
                  "pass the indices of the true classes, e.g. [c1, c2, -1, ...]")
     (input,) = autocast_float32(input)
     _no_half_on_cpu(input, fn)
-    true = counts > 0
-    x_true = input.gather(-1, index)  # the score of each listed class (garbage where not listed)
-    hinges = torch.relu(1 - x_true.unsqueeze(-1) + input.unsqueeze(-2))  # [..., j, i]
-    pairs = listed.unsqueeze(-1) & ~true.unsqueeze(-2)  # j listed, i not a true class
-    loss = torch.where(pairs, hinges, 0).sum((-2, -1)) / num_classes
-    return _mean_or_zero(loss, reduction)
+    # For a listed class c, the hinges sum over the false classes i scored above x_c - 1:
+    # sum_i max(0, x_i - (x_c - 1)) = (their sum) - (their number) (x_c - 1). With the false
+    # scores sorted, both come from one search and a suffix sum: O(C log C) per row, not the
+    # (C, C) table of pairs. A class listed twice (validation off) counts twice, as in PyTorch.
+    false = counts == 0
+    ascending = torch.where(false, input, -math.inf).sort(-1).values  # the true classes first, at -inf
+    suffix = torch.cat([torch.where(ascending > -math.inf, ascending, 0).flip(-1).cumsum(-1).flip(-1),
+                        torch.zeros_like(input[..., :1])], -1)  # suffix[j]: the sum of ascending[j:]
+    threshold = (input - 1).contiguous()
+    first_above = torch.searchsorted(ascending.detach().contiguous(), threshold.detach(), right=True)
+    above = suffix.gather(-1, first_above) - (num_classes - first_above).to(input.dtype) * threshold
+    loss = (counts.to(input.dtype) * above).sum(-1) / num_classes
+    return _mean_or_nan(loss, reduction)
 
 
 # --------------------------------------------------------------------------- triplet with a distance

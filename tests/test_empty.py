@@ -38,6 +38,11 @@ def outcome(fn, args, kwargs):
     return value.detach(), grads
 
 
+# Twins whose PyTorch 2.13 CPU kernel returns uninitialised memory for an empty batch ('sum' and
+# 'mean'): there is nothing to compare with, so these follow the rule of the other losses.
+UNINITIALISED_IN_PYTORCH = {"multi_margin_loss", "multilabel_margin_loss"}
+
+
 @pytest.mark.parametrize("info", TWINS, ids=lambda i: i.name)
 def test_twins_on_an_empty_batch_do_what_pytorch_does(info):
     args, kwargs = lb.example_inputs(info.name, (0, 4))
@@ -49,6 +54,9 @@ def test_twins_on_an_empty_batch_do_what_pytorch_does(info):
         if isinstance(v1, Exception):
             continue
         assert v1.shape == v2.shape and v1.dtype == v2.dtype
+        if info.name in UNINITIALISED_IN_PYTORCH and reduction != "none":
+            assert (v1.isnan() if reduction == "mean" else v1 == 0).all(), (reduction, v1)
+            continue
         assert_close(v1, v2, equal_nan=True)
         for a, b in zip(g1 or (), g2 or ()):
             assert (a is None) == (b is None) and (a is None or a.shape == b.shape)

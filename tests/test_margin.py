@@ -123,6 +123,8 @@ def test_multilabel_soft_margin_is_bce_with_logits_averaged_over_the_labels():
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_multi_margin_equals_pytorch_on_every_option(shape, reduction):
+    if 0 in shape and reduction != "none":
+        pytest.skip("PyTorch's result is uninitialised memory: see the empty-batch test below")
     g = gen(6)
     x = torch.randn(shape, generator=g, dtype=F64)
     t = torch.randint(0, shape[-1], shape[:-1], generator=g)
@@ -152,6 +154,8 @@ def test_multi_margin_is_zero_once_the_true_class_leads_by_the_margin():
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_multilabel_margin_equals_pytorch(shape, reduction):
+    if 0 in shape and reduction != "none":
+        pytest.skip("PyTorch's result is uninitialised memory: see the empty-batch test below")
     g = gen(7)
     for _ in range(4):
         x = torch.randn(shape, generator=g, dtype=F64)
@@ -165,6 +169,16 @@ def test_multilabel_margin_rows_with_no_or_every_label_cost_zero_like_pytorch():
     t = torch.tensor([[-1, 0, 1, 2], [0, 1, 2, 3], [2, -1, -1, -1]])
     ours = twin(lb.multilabel_margin_loss, F.multilabel_margin_loss, [x, t], [0], reduction="none")
     assert ours[0].item() == 0.0 and ours[1].item() == 0.0 and ours[2].item() > 0.0
+
+
+def test_multilabel_margin_at_its_kinks_and_ties_equals_pytorch():
+    # Integer scores put many hinges exactly at 0 (x_i = x_c - 1) and many scores level: the
+    # sorted-search form and PyTorch's pairwise kernel agree there, gradient 0 at a kink.
+    g = gen(19)
+    x = torch.randint(-2, 3, (40, 6), generator=g).to(F64)
+    t = label_lists(40, 6, g)
+    twin(lb.multilabel_margin_loss, F.multilabel_margin_loss, [x, t], [0], reduction="none")
+    twin(lb.multi_margin_loss, F.multi_margin_loss, [x, t[:, 0].clamp_min(0)], [0], reduction="sum")
 
 
 def test_multilabel_margin_formula():
@@ -185,11 +199,13 @@ def test_pytorch_counts_a_repeated_label_twice_and_lossbook_refuses_it():
         assert_close(lb.multilabel_margin_loss(x, twice), F.multilabel_margin_loss(x, twice))
 
 
-def test_multi_and_multilabel_margin_mean_of_an_empty_batch_is_zero_like_pytorch():
-    x = torch.zeros(0, 4, dtype=F64)
-    assert lb.multi_margin_loss(x, torch.zeros(0, dtype=torch.long)).item() == 0.0
-    assert lb.multilabel_margin_loss(x, torch.zeros(0, 4, dtype=torch.long)).item() == 0.0
-    assert F.multi_margin_loss(x, torch.zeros(0, dtype=torch.long)).item() == 0.0
+def test_multi_and_multilabel_margin_of_an_empty_batch_follow_the_rule_where_pytorch_returns_garbage():
+    x, t, lists = torch.zeros(0, 4, dtype=F64), torch.zeros(0, dtype=torch.long), torch.zeros(0, 4, dtype=torch.long)
+    for fn, target in ((lb.multi_margin_loss, t), (lb.multilabel_margin_loss, lists)):
+        assert fn(x, target, reduction="sum").item() == 0.0 and torch.isnan(fn(x, target))
+        assert fn(x, target, reduction="none").shape == (0,)
+    # (PyTorch 2.13's CPU kernels leave 'sum' and 'mean' of an empty batch uninitialised: whatever the
+    # memory held, 1e277 or NaN as often as 0, so there is nothing of theirs to compare with.)
 
 
 # --------------------------------------------------------------------------- triplet with a distance
