@@ -189,6 +189,8 @@ def graded(slug: str, tmp_path_factory) -> dict:
         nbformat.write(nb, folder / f"{slug}.ipynb")
     log = io.StringIO()
     code = course.grade(where, [slug], out=log)
+    missing = [s for s in STUDENTS if not (where / "autograded" / s / slug / f"{slug}.ipynb").exists()]
+    assert not missing, f"{slug}: nbgrader did not grade {missing}:\n{log.getvalue()}"
     result = {"course": where, "chapter": chapter, "released": released, "log": log.getvalue(), "code": code,
               "scores": {s: course.cell_scores(where, slug, s) for s in STUDENTS},
               "autograded": {s: nbformat.read(where / "autograded" / s / slug / f"{slug}.ipynb", as_version=4)

@@ -453,6 +453,10 @@ def grade(course: pathlib.Path, slugs: Optional[list[str]] = None, *, force: boo
                     continue
                 result = api.autograde(slug, student, force=force)
                 if not result.get("success"):
+                    # Once more: a kernel that fails to start (a busy machine, a port taken by
+                    # another process) is the usual cause, and a second start succeeds.
+                    result = api.autograde(slug, student, force=True)
+                if not result.get("success"):
                     failures += 1
                     log = (result.get("log") or "") + (result.get("error") or "")
                     reason = next((line for line in reversed(log.splitlines()) if "ERROR" in line),
