@@ -169,9 +169,19 @@ def worker_course(tmp_path_factory) -> pathlib.Path:
 
 
 def graded(slug: str, tmp_path_factory) -> dict:
-    """Build, release, submit and grade one chapter's assignment once per test session."""
-    if slug in _GRADED:
-        return _GRADED[slug]
+    """Build, release, submit and grade one chapter's assignment once per test session (a failure
+    is kept too, so that the chapter's other tests report it instead of grading again)."""
+    if slug not in _GRADED:
+        try:
+            _GRADED[slug] = _grade_chapter(slug, tmp_path_factory)
+        except Exception as exc:  # noqa: BLE001 - re-raised for every test of the chapter
+            _GRADED[slug] = exc
+    if isinstance(_GRADED[slug], Exception):
+        raise _GRADED[slug]
+    return _GRADED[slug]
+
+
+def _grade_chapter(slug: str, tmp_path_factory) -> dict:
     where = worker_course(tmp_path_factory)
     chapter = course.write_course(where, [slug])[0]
     course.generate(where, [slug])
@@ -196,7 +206,6 @@ def graded(slug: str, tmp_path_factory) -> dict:
               "autograded": {s: nbformat.read(where / "autograded" / s / slug / f"{slug}.ipynb", as_version=4)
                              for s in STUDENTS},
               "csv": {row["student_id"]: row for row in course.read_grades(where) if row["assignment"] == slug}}
-    _GRADED[slug] = result
     return result
 
 
