@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -37,18 +38,32 @@ def _notebook(stored: str | None) -> dict:
     }
 
 
-@pytest.mark.parametrize("stored, passes", [
-    ("0.3333\n", True),    # the right stored output
-    ("0.3334\n", False),   # a stored number changed
-    (None, False),         # the stored output removed
-])
-def test_nbval_configuration_compares_every_output(tmp_path, stored, passes):
+CASES = {"right": ("0.3333\n", True),     # the right stored output
+         "changed": ("0.3334\n", False),  # a stored number changed
+         "removed": (None, False)}         # the stored output removed
+
+
+@pytest.fixture(scope="module")
+def nbval_outcomes(tmp_path_factory):
+    """Run our pytest configuration once over one probe notebook per case; the outcome of each."""
+    where = tmp_path_factory.mktemp("nbval")
+    for name, (stored, _) in CASES.items():
+        (where / f"{name}.ipynb").write_text(json.dumps(_notebook(stored)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", *(str(where / f"{name}.ipynb") for name in CASES),
+         "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(where), "-n", "0", "-q", "-rA"],
+        capture_output=True, text=True, cwd=ROOT)
+    # The summary (-rA) has one line per cell: "PASSED .../right.ipynb::Cell 0", "FAILED ...".
+    outcomes = {}
+    for status, name in re.findall(r"^(PASSED|FAILED|ERROR) \S*?(\w+)\.ipynb::", proc.stdout, re.MULTILINE):
+        outcomes[name] = outcomes.get(name, True) and status == "PASSED"
+    return outcomes, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_nbval_configuration_compares_every_output(nbval_outcomes, case):
     """Our pytest configuration (strict nbval, our sanitizers) fails a notebook whose
     stored output is wrong or missing, and passes it when the output is right."""
-    nb = tmp_path / "probe.ipynb"
-    nb.write_text(json.dumps(_notebook(stored)))
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(nb), "-c", str(ROOT / "pyproject.toml"),
-         "--rootdir", str(ROOT), "-n", "0", "-q"],
-        capture_output=True, text=True, cwd=ROOT)
-    assert (proc.returncode == 0) is passes, proc.stdout[-2000:]
+    outcomes, log = nbval_outcomes
+    assert case in outcomes, log
+    assert outcomes[case] is CASES[case][1], log

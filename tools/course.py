@@ -76,6 +76,9 @@ c.CourseDirectory.course_id = "lossbook"
 # The exercises take seconds; a cell running this long is a student's infinite loop.
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
+# Stop each student's kernel as soon as its notebook has run (a graceful shutdown waits about
+# a second per submission for a kernel that has nothing left to do).
+c.Execute.shutdown_kernel = "immediate"
 # A check cell a student deleted is put back from the source before grading.
 c.OverwriteCells.add_missing_cells = True
 '''
