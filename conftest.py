@@ -25,7 +25,10 @@ settings.load_profile("lossbook")
 # test file and every notebook is one scope, so a notebook's cells run in order in one kernel, and
 # every test class is a scope of its own, so that tests/test_assignments.py's one class per chapter
 # spreads the chapters' grading over both workers. The slowest scopes are scheduled first, so
-# that neither worker is left with one long scope at the end.
+# that neither worker is left with one long scope at the end: the book's build, then the
+# assignments, then the notebooks, then the many short unit-test files that even out the end
+# (`--no-loadscope-reorder` keeps this order; xdist would otherwise put the scopes with the most
+# tests first, and the book's one long test last).
 import pytest  # noqa: E402
 
 SLOW_FIRST = ("test_book.py", "test_assignments.py", "chapters/")

@@ -5,19 +5,25 @@ lives in its own module, small enough to read in one sitting:
 
 ==================  ==========================================================
 ``regression``      MSE, MAE, Huber, SmoothL1, RMSE, quantile, log-cosh,
-                    Gaussian and Poisson negative log-likelihood
-``classification``  BCE, BCE with logits, NLL, cross-entropy, KL divergence
-``imbalance``       sigmoid focal, softmax focal, soft Dice, class weights
+                    Gaussian, Poisson and Gaussian-mixture negative
+                    log-likelihood
+``classification``  BCE, BCE with logits, NLL, cross-entropy, KL divergence,
+                    the chunked linear cross-entropy, adaptive softmax
+``imbalance``       sigmoid focal, softmax focal, soft Dice, class weights,
+                    logit-adjusted cross-entropy, balanced softmax
 ``metric``          contrastive, triplet (with online mining), hinge and
-                    cosine embedding, binomial deviance, InfoNCE
+                    cosine embedding, binomial deviance, InfoNCE, SupCon,
+                    normalised softmax with proxies
 ``mining``          miners that return index tuples of triplets: batch
                     hard, batch all, semi-hard
-``ranking``         margin ranking, RankNet, ListNet, LambdaRank-style loss
+``ranking``         margin ranking, RankNet, ListNet, LambdaRank-style loss,
+                    ApproxNDCG, NDCG
 ``margin``          soft margin, multi-class and multi-label margin, triplet
                     margin with any distance
 ``sequence``        CTC, with greedy and best-path decoding
 ``scale``           z-loss; losses across processes (gather, launcher)
-``calibration``     expected calibration error, reliability, temperature
+``calibration``     Brier score, expected calibration error, reliability,
+                    temperature and Platt scaling
 ``checking``        check a loss against a reference: values, gradients,
                     gradcheck, reductions, extreme inputs
 ``training``        a small training loop that records a loss history

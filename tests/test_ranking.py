@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.metrics import ndcg_score
 from torch.testing import assert_close
 
 import lossbook as lb
@@ -271,6 +270,7 @@ def test_padding_ndcg_equals_each_list_alone():
 
 @pytest.mark.parametrize("k", [None, 1, 3, 5, 20])
 def test_ndcg_linear_gain_equals_sklearn(k):
+    from sklearn.metrics import ndcg_score  # here, not at the top: importing sklearn takes seconds
     g = gen(8)
     scores = torch.randn(6, 8, generator=g, dtype=torch.float64)
     relevance = torch.randint(0, 5, (6, 8), generator=g)
@@ -283,6 +283,7 @@ def test_ndcg_linear_gain_equals_sklearn(k):
 
 
 def test_ndcg_exp_gain_equals_sklearn_on_transformed_labels():
+    from sklearn.metrics import ndcg_score
     g = gen(9)
     scores = torch.randn(4, 10, generator=g, dtype=torch.float64)
     relevance = torch.randint(0, 5, (4, 10), generator=g)
