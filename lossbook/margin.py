@@ -58,6 +58,7 @@ from ._validation import (
     fail,
     is_validation_enabled,
 )
+from .metric import _pairwise_distance
 
 __all__ = [
     "soft_margin_loss", "SoftMarginLoss",
@@ -283,10 +284,10 @@ def multilabel_margin_loss(input: torch.Tensor, target: torch.Tensor, *, reducti
 
 # --------------------------------------------------------------------------- triplet with a distance
 
-def _pairwise_distance(x1: torch.Tensor, x2: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """``torch.pairwise_distance``'s default: the Euclidean norm of ``x1 - x2 + eps`` over the
-    last dimension (the ``eps`` keeps the gradient finite when two embeddings coincide)."""
-    return torch.linalg.vector_norm(x1 - x2 + eps, dim=-1)
+def _default_distance(x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
+    """``torch.pairwise_distance`` with its defaults (p = 2, eps = 1e-6): PyTorch's distance
+    when none is given. The formula lives in :mod:`lossbook.metric` (``triplet_margin_loss``)."""
+    return _pairwise_distance(x1, x2, 2.0, 1e-6)
 
 
 def triplet_margin_with_distance_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, *,
@@ -324,7 +325,7 @@ def triplet_margin_with_distance_loss(anchor: torch.Tensor, positive: torch.Tens
         fail(ValueError, fn, "anchor", "a tensor of shape (N, D) or (D,)", "a scalar")
     if distance_function is None:
         check_dims(anchor, "anchor", fn, (1, 2), "(N, D) or (D,) with the default distance")
-        distance = _pairwise_distance
+        distance = _default_distance
     elif not callable(distance_function):
         fail(TypeError, fn, "distance_function", "None or a callable (x, y) -> distances",
              type(distance_function).__name__)
@@ -338,7 +339,7 @@ def triplet_margin_with_distance_loss(anchor: torch.Tensor, positive: torch.Tens
     dists = []
     for x, y in pairs:
         d = distance(x, y)
-        if distance is not _pairwise_distance:
+        if distance is not _default_distance:
             check_tensor(d, "distance_function", fn)
             if tuple(d.shape) != expected:
                 fail(ValueError, fn, "distance_function", f"returning one distance per triplet, shape {expected}",

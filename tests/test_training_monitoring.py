@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from test_training import batches, make_model  # the same tiny model and batching
 
 import lossbook as lb
 
@@ -15,15 +16,6 @@ def regression_data(n=12, seed=0):
     x = torch.randn(n, 3, generator=g, dtype=torch.float64)
     y = x @ torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64) + 3.0
     return x, y
-
-
-def make_model(seed=0):
-    torch.manual_seed(seed)
-    return nn.Linear(3, 1).double()
-
-
-def batches(x, y, batch_size):
-    return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
 
 
 def flat(model):
